@@ -12,7 +12,7 @@ import type { ModelConfig } from '../config/model-config.js';
 import type { InferenceRequest, InstanceResponse, Tensor } from '../core/types.js';
 
 /** Versioned like TRITONBACKEND_API_VERSION: a major bump breaks backends, a minor bump adds optional members. */
-export const BACKEND_API_VERSION = { major: 1, minor: 0 } as const;
+export const BACKEND_API_VERSION = { major: 1, minor: 1 } as const;
 
 /** Where an instance runs. */
 export type InstanceDevice = 'cpu' | `gpu:${number}`;
@@ -65,8 +65,11 @@ export interface InstanceSlot {
   readonly device: InstanceDevice;
 }
 
-/** A model instance: either answers each request once (batch) or streams 0..N responses (decoupled). */
-export type ModelInstance = BatchInstance | DecoupledInstance;
+/**
+ * A model instance: answers each request once (batch), streams 0..N responses (decoupled), or
+ * advances LLM sequences one step at a time under the core's continuous batcher (iterative, API 1.1).
+ */
+export type ModelInstance = BatchInstance | DecoupledInstance | IterativeInstance;
 
 /**
  * Runs a batch of requests. The scheduler has already validated every request against the
@@ -87,4 +90,115 @@ export interface DecoupledInstance {
   readonly kind: 'decoupled';
   execute(request: InferenceRequest, emit: (outputs: readonly Tensor[]) => void): Promise<void>;
   dispose(): Promise<void>;
+}
+
+/**
+ * An LLM instance (API 1.1): one engine context holding `maxSequences` KV-cache slots that the
+ * core's continuous batcher drives step by step. Ownership: the batcher owns the instance
+ * exclusively and decides everything a scheduler decides (admission, which tokens each slot
+ * evaluates per step, prefix reuse, stop strings, token limits); the instance only evaluates a
+ * plan and samples. Concurrency: at most one `step` is in flight; `finish`, `tokenize` and
+ * `prepareConstraint` are called between steps, `embed` at any time. Errors: `step` throws only
+ * when the whole step failed; the batcher then fails every request in the plan and treats the KV
+ * contents of those slots as lost. Units: tokens are vocabulary ids; positions count tokens.
+ */
+export interface IterativeInstance {
+  readonly kind: 'iterative';
+  /** Parallel sequences (KV-cache slots), numbered 0..maxSequences-1. */
+  readonly maxSequences: number;
+  /** Tokens one sequence can hold: prompt plus generated output. */
+  readonly contextSize: number;
+  /** Most tokens one step may evaluate, summed over all entries of the plan. */
+  readonly maxBatchTokens: number;
+  readonly vocabulary: LlmVocabulary;
+  /** Length of the vectors `embed` returns; 0 when the instance cannot embed. */
+  readonly embeddingSize: number;
+  /** Tokenizes text without adding BOS; `special` lets control-token text (e.g. `<|im_end|>`) become control tokens. */
+  tokenize(text: string, special: boolean): number[];
+  /** Compiles a constraint ahead of the step that uses it; throws an Error whose message says why it is invalid. */
+  prepareConstraint(constraint: SamplingConstraint): Promise<void>;
+  /** Runs one forward pass over every entry of the plan; returns a sample for each entry that asked for one. */
+  step(plan: StepPlan): Promise<StepResult>;
+  /** Ends the generation running on `slot`. The slot's KV cache keeps its tokens for prefix reuse. */
+  finish(slot: number): void;
+  /** One pooled embedding of `tokens`; throws when `embeddingSize` is 0. */
+  embed(tokens: readonly number[]): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+/** What the core needs to know about a model's tokens. */
+export interface LlmVocabulary {
+  readonly size: number;
+  readonly bos?: number;
+  readonly eos?: number;
+  /** End-of-generation tokens (EOS, end-of-turn, ...). */
+  readonly eog: readonly number[];
+  /** Whether prompts start with BOS. */
+  readonly addBos: boolean;
+  /** The model's Jinja chat template (from GGUF metadata or a config override), if any. */
+  readonly chatTemplate?: string;
+  /** Bytes a token contributes to generated text; empty for control tokens. May be part of a UTF-8 character. */
+  piece(token: number): Uint8Array;
+  /** A token's text as written in prompts and templates (e.g. `<s>`, `<|im_end|>`). */
+  text(token: number): string;
+}
+
+/** A constraint on what may be sampled, enforced by a grammar. */
+export type SamplingConstraint =
+  | { readonly kind: 'json' }
+  | { readonly kind: 'json_schema'; readonly schema: unknown }
+  | { readonly kind: 'gbnf'; readonly grammar: string };
+
+/** Sampling settings of one sequence, fixed for its whole generation. */
+export interface SamplingParams {
+  /** 0 means greedy. */
+  readonly temperature: number;
+  readonly topP: number;
+  /** 0 means no top-k cut. */
+  readonly topK: number;
+  readonly minP: number;
+  readonly seed?: number;
+  /** Multiplicative penalty on repeated tokens; 1 disables. */
+  readonly repetitionPenalty: number;
+  readonly presencePenalty: number;
+  readonly frequencyPenalty: number;
+  /** Additive logit offsets per token; -Infinity bans a token. */
+  readonly logitBias: ReadonlyMap<number, number>;
+  readonly constraint?: SamplingConstraint;
+  /** Alternatives to report per sampled token; undefined reports no log-probabilities at all. */
+  readonly topLogprobs?: number;
+}
+
+/** One step: what each participating slot evaluates. */
+export interface StepPlan {
+  readonly entries: readonly StepEntry[];
+}
+
+/**
+ * `prefill` evaluates prompt tokens into `slot` starting at position `startPos` (the instance
+ * first drops any cached tokens at or after it); with `sampling` it is the prompt's last chunk and
+ * starts the generation, sampling its first token. `decode` evaluates the slot's previous sample
+ * and samples the next token. `banEog` forbids end-of-generation tokens for this sample.
+ */
+export type StepEntry =
+  | {
+      readonly kind: 'prefill';
+      readonly slot: number;
+      readonly startPos: number;
+      readonly tokens: readonly number[];
+      readonly sampling?: SamplingParams;
+      readonly banEog: boolean;
+    }
+  | { readonly kind: 'decode'; readonly slot: number; readonly banEog: boolean };
+
+/** A sampled token with optional log-probabilities (natural log). */
+export interface TokenSample {
+  readonly token: number;
+  readonly logprob?: number;
+  readonly top?: readonly { readonly token: number; readonly logprob: number }[];
+}
+
+/** Samples of one step, keyed by slot. */
+export interface StepResult {
+  readonly samples: ReadonlyMap<number, TokenSample>;
 }

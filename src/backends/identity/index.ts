@@ -1,0 +1,2 @@
+/** Entry point the backend registry imports lazily. */
+export { identityBackend } from './identity-backend.js';

@@ -1,0 +1,112 @@
+/**
+ * Per-version statistics with Triton's semantics: success/fail per request, queue and compute
+ * durations per request, inference_count = batch items, execution_count = backend executions,
+ * batch_stats per executed batch size.
+ */
+import type { ModelStatistics, StatDuration } from './inference-server.js';
+
+const zero = (): StatDuration => ({ count: 0, ns: 0 });
+
+/** Timing of one request, all in nanoseconds. */
+export interface RequestTiming {
+  readonly totalNs: number;
+  readonly queueNs: number;
+  readonly computeInputNs: number;
+  readonly computeInferNs: number;
+  readonly computeOutputNs: number;
+}
+
+/** Accumulates statistics of one model version. Single-threaded: called from the event loop only. */
+export class VersionStatistics {
+  private lastInference = 0;
+  private inferenceCount = 0;
+  private executionCount = 0;
+  private readonly success = zero();
+  private readonly fail = zero();
+  private readonly queue = zero();
+  private readonly computeInput = zero();
+  private readonly computeInfer = zero();
+  private readonly computeOutput = zero();
+  private readonly cacheHit = zero();
+  private readonly cacheMiss = zero();
+  private readonly batches = new Map<number, { compute_input: StatDuration; compute_infer: StatDuration; compute_output: StatDuration }>();
+
+  constructor(
+    readonly name: string,
+    readonly version: number,
+  ) {}
+
+  /** Records a successful request; `batchSize` is its own batch dimension (inference_count). */
+  recordSuccess(timing: RequestTiming, batchSize: number): void {
+    add(this.success, timing.totalNs);
+    add(this.queue, timing.queueNs);
+    add(this.computeInput, timing.computeInputNs);
+    add(this.computeInfer, timing.computeInferNs);
+    add(this.computeOutput, timing.computeOutputNs);
+    this.inferenceCount += batchSize;
+    this.lastInference = Date.now();
+  }
+
+  /** Records a failed request (rejected, timed out, cancelled or failed in the backend). */
+  recordFailure(totalNs: number): void {
+    add(this.fail, totalNs);
+    this.lastInference = Date.now();
+  }
+
+  /** Records a response-cache lookup. */
+  recordCache(hit: boolean, ns: number): void {
+    add(hit ? this.cacheHit : this.cacheMiss, ns);
+  }
+
+  /** Records one backend execution of `batchSize` items. */
+  recordExecution(batchSize: number, inputNs: number, inferNs: number, outputNs: number): void {
+    this.executionCount += 1;
+    let row = this.batches.get(batchSize);
+    if (!row) {
+      row = { compute_input: zero(), compute_infer: zero(), compute_output: zero() };
+      this.batches.set(batchSize, row);
+    }
+    add(row.compute_input, inputNs);
+    add(row.compute_infer, inferNs);
+    add(row.compute_output, outputNs);
+  }
+
+  /** A copy in the statistics-extension shape. */
+  snapshot(): ModelStatistics {
+    return {
+      name: this.name,
+      version: String(this.version),
+      last_inference: this.lastInference,
+      inference_count: this.inferenceCount,
+      execution_count: this.executionCount,
+      inference_stats: {
+        success: { ...this.success },
+        fail: { ...this.fail },
+        queue: { ...this.queue },
+        compute_input: { ...this.computeInput },
+        compute_infer: { ...this.computeInfer },
+        compute_output: { ...this.computeOutput },
+        cache_hit: { ...this.cacheHit },
+        cache_miss: { ...this.cacheMiss },
+      },
+      batch_stats: [...this.batches.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([size, row]) => ({
+          batch_size: size,
+          compute_input: { ...row.compute_input },
+          compute_infer: { ...row.compute_infer },
+          compute_output: { ...row.compute_output },
+        })),
+    };
+  }
+}
+
+function add(d: StatDuration, ns: number): void {
+  d.count += 1;
+  d.ns += Math.max(0, Math.round(ns));
+}
+
+/** Monotonic clock in nanoseconds as a number (safe for ~104 days of uptime differences). */
+export function nowNs(): number {
+  return Number(process.hrtime.bigint());
+}

@@ -1,0 +1,46 @@
+/**
+ * The HTTP server factory. One Fastify instance carries every HTTP front-end, each registered as
+ * an encapsulated plugin: KServe v2 here, others (OpenAI) by the composition root with
+ * `app.register(plugin, opts)` before `listen()`/`ready()`. The error catalogue mapping and the
+ * body size limit are set here once for all of them.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { InferenceServer } from '../../core/inference-server.js';
+import { kserveHttpRoutes } from '../kserve-http/routes.js';
+import { installErrorHandlers } from './errors.js';
+
+/** Triton's default limit on an HTTP request body (64 MiB). */
+export const DEFAULT_MAX_INPUT_SIZE = 64 * 1024 * 1024;
+
+/** Options of `buildHttpServer`. */
+export interface HttpServerOptions {
+  readonly inference: InferenceServer;
+  /** Largest accepted request body in bytes (compressed and decompressed); larger ones get 413. */
+  readonly maxInputSize?: number;
+  /** A pino logger, or false (the default) for none. Per-request lines only at debug level or below. */
+  readonly logger?: Logger | false;
+  /** Header whose value becomes the request id in logs (Fastify's `requestIdHeader`). */
+  readonly requestIdHeader?: string;
+}
+
+/**
+ * Builds the Fastify instance with the KServe v2 routes registered. Nothing is listening yet:
+ * the caller may register further plugins, then calls `listen()`; the caller also owns `close()`.
+ */
+export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
+  const maxInputSize = opts.maxInputSize ?? DEFAULT_MAX_INPUT_SIZE;
+  const logger = opts.logger === undefined ? false : opts.logger;
+  const app = Fastify({
+    bodyLimit: maxInputSize,
+    ...(logger === false ? { logger: false } : { loggerInstance: logger as FastifyBaseLogger }),
+    // Request/response log lines cost more than a small infer; keep them for debugging only.
+    logController: new LogController({ disableRequestLogging: logger === false || !logger.isLevelEnabled('debug') }),
+    requestIdHeader: opts.requestIdHeader ?? false,
+    // Model names are path parameters; Fastify's default cap of 100 characters is too tight.
+    routerOptions: { maxParamLength: 1024 },
+  }) as unknown as FastifyInstance;
+  installErrorHandlers(app);
+  void app.register(kserveHttpRoutes, { inference: opts.inference, maxInputSize });
+  return app;
+}
