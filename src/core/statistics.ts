@@ -58,6 +58,17 @@ export class VersionStatistics {
     add(hit ? this.cacheHit : this.cacheMiss, ns);
   }
 
+  /**
+   * Records a request answered from the response cache, as Triton does: it counts as a success
+   * and in `queue`, never in compute, inference_count or execution_count.
+   */
+  recordCacheHit(totalNs: number, lookupNs: number): void {
+    add(this.success, totalNs);
+    add(this.queue, totalNs - lookupNs);
+    add(this.cacheHit, lookupNs);
+    this.lastInference = Date.now();
+  }
+
   /** Records one backend execution of `batchSize` items. */
   recordExecution(batchSize: number, inputNs: number, inferNs: number, outputNs: number): void {
     this.executionCount += 1;

@@ -63,3 +63,8 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
   }
   throw new Error('condition not met in time');
 }
+
+/** Awaits a response and parses its JSON body without type checks (tests assert on it). */
+export async function json(res: Response | Promise<Response>): Promise<any> {
+  return (await res).json();
+}
