@@ -3,13 +3,22 @@
  * from ServerOptions, and owns start-up and shutdown order. No request logic lives here.
  */
 import type { FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { BackendLogger } from './backends/backend.js';
 import { BackendRegistry } from './backends/backend-registry.js';
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './config/server-options.js';
+import { createLogger } from './core/logging/logger.js';
+import { instrumentSchedulerFactory } from './core/metrics/instrument-versions.js';
 import { ModelServer } from './core/model-server.js';
 import { RepositoryManager } from './core/repository/repository-manager.js';
+import { composeSchedulerFactory } from './core/repository/version-scheduler-factory.js';
+import { ResponseCache } from './core/response-cache.js';
+import { RateLimiter } from './core/scheduling/rate-limiter.js';
+import { installAccessControl, type AccessControlOptions } from './protocols/http/access-control.js';
 import { buildHttpServer } from './protocols/http/server.js';
+import { type Observability, setupObservability } from './protocols/observability.js';
+import { loadApiKeys } from './security/api-keys.js';
+import { parseRestriction } from './security/restricted-api.js';
 import { SERVER_VERSION } from './version.js';
 
 /** KServe extensions the HTTP front-end implements end to end. */
@@ -23,6 +32,10 @@ export interface RunningServer {
   /** Port the HTTP front-end listens on (useful with port 0). */
   readonly httpPort: number;
   readonly log: Logger;
+  /** Metrics, tracing and log control of this server. */
+  readonly observability: Observability;
+  /** Port of the separate metrics listener, when --metrics-port is set. */
+  readonly metricsPort?: number;
   /** Graceful stop: readiness off, stop accepting, finish in-flight work, unload models. */
   close(): Promise<void>;
 }
@@ -33,16 +46,35 @@ export class StartupError extends Error {
 }
 
 /** Starts inferd with `options` (missing fields take their defaults). */
-export async function startServer(partial: Partial<ServerOptions> & { logger?: Logger }): Promise<RunningServer> {
+export async function startServer(
+  partial: Partial<ServerOptions> & { logger?: Logger; tracing?: Parameters<typeof setupObservability>[0]['tracing'] },
+): Promise<RunningServer> {
   const options: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...partial };
-  const log = partial.logger ?? pino({ level: options.logLevel });
+  const log = partial.logger ?? createLogger(options.logLevel, options.logFormat);
   if (!options.modelRepository) throw new StartupError('--model-repository is required');
+  const observability = setupObservability({
+    options,
+    log,
+    // NOTE: read lazily at scrape time; the repository is built just below.
+    versions: () => repository.allVersions().filter((v) => v.lifecycle.state === 'READY' || v.lifecycle.state === 'UNLOADING'),
+    serviceVersion: SERVER_VERSION,
+    ...(partial.tracing ? { tracing: partial.tracing } : {}),
+  });
+  const baseSchedulerFactory = composeSchedulerFactory({
+    // NOTE: ensembles reach their composing models through the facade, built just below.
+    infer: (request) => inference.infer(request),
+    isReady: (name, version) => inference.isModelReady(name, version),
+    ...(options.cacheConfig ? { cache: new ResponseCache(options.cacheConfig.sizeBytes) } : {}),
+    ...(options.rateLimit === 'execution_count' ? { rateLimiter: new RateLimiter(options.rateLimitResources) } : {}),
+  });
+  const schedulerFactory = instrumentSchedulerFactory(baseSchedulerFactory, observability.instruments);
   const repository = new RepositoryManager({
     repository: options.modelRepository,
     controlMode: options.modelControlMode,
     strictModelConfig: options.strictModelConfig,
     backends: new BackendRegistry(),
     log: backendLogger(log),
+    schedulerFactory,
   });
   const inference = new ModelServer({
     repository,
@@ -51,16 +83,30 @@ export async function startServer(partial: Partial<ServerOptions> & { logger?: L
     strictReadiness: options.strictReadiness,
     explicitControl: options.modelControlMode === 'explicit',
   });
-  const http = buildHttpServer({ inference, maxInputSize: options.httpMaxInputSize, logger: log.child({ component: 'http' }) });
+  const access = accessControlOptions(options);
+  const http = buildHttpServer({
+    inference,
+    maxInputSize: options.httpMaxInputSize,
+    logger: observability.logControl.track(log.child({ component: 'http' })),
+    ...observability.http,
+    return503OnClosing: false,
+    // NOTE: the infer fast path skips Fastify hooks, so it is off whenever hooks must see infer requests.
+    fastInferPath: !access.keys.enabled && access.restrictions.length === 0,
+  });
+  installAccessControl(http, access);
+  observability.register(http);
   await http.listen({ host: options.host, port: options.httpPort });
   const address = http.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : options.httpPort;
   log.info({ host: options.host, port: httpPort }, 'HTTP (KServe v2) listening');
+  const metricsPort = await observability.startMetricsPort();
+  if (metricsPort !== undefined) log.info({ host: options.host, port: metricsPort }, 'metrics listening');
 
   const { failed } = await repository.start(options.loadModels);
   if (failed.length > 0 && options.exitOnError) {
     await http.close();
     await repository.shutdown();
+    await observability.close();
     throw new StartupError(`models failed to load: ${failed.join(', ')}`);
   }
   if (options.modelControlMode === 'poll') repository.startPolling(options.repositoryPollSecs);
@@ -70,12 +116,27 @@ export async function startServer(partial: Partial<ServerOptions> & { logger?: L
   const close = (): Promise<void> => {
     closing ??= (async () => {
       inference.markStopping();
+      observability.beginShutdown(http.server);
       await http.close();
       await repository.shutdown();
+      await observability.close();
     })();
     return closing;
   };
-  return { inference, repository, http, httpPort, log, close };
+  return { inference, repository, http, httpPort, log, observability, ...(metricsPort !== undefined ? { metricsPort } : {}), close };
+}
+
+/** Builds the access-control settings; a bad key file or restriction aborts start-up. */
+function accessControlOptions(options: ServerOptions): AccessControlOptions {
+  try {
+    return {
+      keys: loadApiKeys({ file: options.apiKeysFile, spec: options.apiKeys }),
+      restrictions: options.httpRestrictedApi.map(parseRestriction),
+      allowRemoteAdmin: options.allowRemoteAdmin,
+    };
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
 }
 
 /** Adapts pino to the small logger interface backends get. */

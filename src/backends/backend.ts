@@ -116,7 +116,7 @@ export interface IterativeInstance {
   /** Tokenizes text without adding BOS; `special` lets control-token text (e.g. `<|im_end|>`) become control tokens. */
   tokenize(text: string, special: boolean): number[];
   /** Compiles a constraint ahead of the step that uses it; throws an Error whose message says why it is invalid. */
-  prepareConstraint(constraint: SamplingConstraint): Promise<void>;
+  prepareConstraint(constraint: SamplingConstraint): Promise<ConstraintInfo>;
   /** Runs one forward pass over every entry of the plan; returns a sample for each entry that asked for one. */
   step(plan: StepPlan): Promise<StepResult>;
   /** Ends the generation running on `slot`. The slot's KV cache keeps its tokens for prefix reuse. */
@@ -148,6 +148,12 @@ export type SamplingConstraint =
   | { readonly kind: 'json' }
   | { readonly kind: 'json_schema'; readonly schema: unknown }
   | { readonly kind: 'gbnf'; readonly grammar: string };
+
+/** How a compiled constraint ends: text that completes it (a stop string) and whether trailing whitespace is noise. */
+export interface ConstraintInfo {
+  readonly stop: readonly string[];
+  readonly trimTrailingWhitespace: boolean;
+}
 
 /** Sampling settings of one sequence, fixed for its whole generation. */
 export interface SamplingParams {

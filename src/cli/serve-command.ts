@@ -6,11 +6,15 @@ import {
   DEFAULT_SERVER_OPTIONS as D,
   LOG_LEVELS,
   parseBool,
+  parseCacheConfig,
   parsePort,
   parseSeconds,
   parseSize,
   type ServerOptions,
 } from '../config/server-options.js';
+import { LOG_FORMATS } from '../core/logging/logger.js';
+import { parseMetricsConfig } from '../core/metrics/server-metrics.js';
+import { parseResourceLimit, type ResourceLimit } from '../core/scheduling/rate-limiter.js';
 
 /** Wraps a parser so commander reports its message as an invalid-argument error. */
 function arg<T>(parse: (v: string) => T): (v: string) => T {
@@ -55,7 +59,33 @@ export function addServeCommand(program: Command, run: (options: ServerOptions) 
     .addOption(opt('--exit-on-error [bool]', 'exit at start-up when any model fails to load').default(D.exitOnError).argParser(arg(parseBool)))
     .addOption(opt('--log-level <level>', 'log level').choices([...LOG_LEVELS]).default(D.logLevel))
     .addOption(opt('--http-max-input-size <bytes>', 'largest HTTP request body (e.g. 64m); larger ones get 413').default(D.httpMaxInputSize).argParser(arg(parseSize)))
+    .addOption(opt('--api-keys-file <file>', 'JSON file of API keys [{key, name, scopes: [inference|admin|metrics], models}]'))
+    .addOption(opt('--api-keys <spec>', 'API keys as KEY[:scope,scope][@model,model];... (prefer the env variable)'))
+    .addOption(
+      opt('--http-restricted-api <spec>', 'require HEADER=VALUE for API groups: GROUP[,GROUP]:HEADER=VALUE (repeatable)').argParser(
+        (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+      ),
+    )
+    .addOption(opt('--allow-remote-admin [bool]', 'serve repository/logging/trace APIs to non-loopback clients without an admin key').default(D.allowRemoteAdmin).argParser(arg(parseBool)))
     .addOption(opt('--exit-timeout-secs <secs>', 'time in-flight requests get to finish on shutdown').default(D.exitTimeoutSecs).argParser(arg(parseSeconds)))
+    .addOption(opt('--cache-config <config>', 'response cache, e.g. local,size=1048576 (models opt in with response_cache { enable: true })').argParser(arg(parseCacheConfig)))
+    .addOption(opt('--rate-limit <mode>', 'off, or execution_count: instances execute only when their rate_limiter resources are free').choices(['off', 'execution_count']).default(D.rateLimit))
+    .addOption(
+      opt('--rate-limit-resource <spec>', 'resource capacity NAME:COUNT[:DEVICE] (repeatable; default: the largest count any instance needs)').argParser(
+        (v: string, prev: ResourceLimit[] | undefined) => [...(prev ?? []), ...v.split(',').filter(Boolean).map(arg(parseResourceLimit))],
+      ),
+    )
+    .addOption(opt('--allow-metrics [bool]', 'serve Prometheus metrics on /metrics').default(D.allowMetrics).argParser(arg(parseBool)))
+    .addOption(opt('--metrics-port <port>', 'also serve /metrics on this port (Triton uses 8002)').argParser(arg(parsePort)))
+    .addOption(
+      opt('--metrics-config <key=value>', 'Triton metrics settings: counter_latencies=true|false, summary_latencies=true|false (repeatable)').argParser(
+        (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').filter(Boolean)],
+      ),
+    )
+    .addOption(opt('--metrics-vllm-aliases [bool]', 'also expose LLM metrics as vllm:<name>').default(D.metricsVllmAliases).argParser(arg(parseBool)))
+    .addOption(opt('--log-format <format>', 'log line format').choices([...LOG_FORMATS]).default(D.logFormat))
+    .addOption(opt('--log-requests [bool]', 'include prompts and outputs in request logs').default(D.logRequests).argParser(arg(parseBool)))
+    .addOption(new Option('--otlp-endpoint <url>', 'export OpenTelemetry traces over OTLP/HTTP to this endpoint').env('OTEL_EXPORTER_OTLP_ENDPOINT'))
     .action(async (raw: Record<string, unknown>) => {
       await run(toServerOptions(raw));
     });
@@ -77,5 +107,19 @@ export function toServerOptions(raw: Record<string, unknown>): ServerOptions {
     logLevel: raw.logLevel as ServerOptions['logLevel'],
     httpMaxInputSize: Number(raw.httpMaxInputSize),
     exitTimeoutSecs: Number(raw.exitTimeoutSecs),
+    apiKeysFile: raw.apiKeysFile as string | undefined,
+    apiKeys: raw.apiKeys as string | undefined,
+    httpRestrictedApi: (raw.httpRestrictedApi as string[] | undefined) ?? [],
+    allowRemoteAdmin: bool(raw.allowRemoteAdmin, D.allowRemoteAdmin),
+    ...(raw.cacheConfig !== undefined ? { cacheConfig: raw.cacheConfig as ServerOptions['cacheConfig'] } : {}),
+    rateLimit: (raw.rateLimit as ServerOptions['rateLimit'] | undefined) ?? D.rateLimit,
+    rateLimitResources: (raw.rateLimitResource as ResourceLimit[] | undefined) ?? [],
+    allowMetrics: bool(raw.allowMetrics, D.allowMetrics),
+    ...(raw.metricsPort !== undefined ? { metricsPort: Number(raw.metricsPort) } : {}),
+    metricsConfig: parseMetricsConfig((raw.metricsConfig as string[] | undefined) ?? []),
+    metricsVllmAliases: bool(raw.metricsVllmAliases, D.metricsVllmAliases),
+    logFormat: (raw.logFormat as ServerOptions['logFormat'] | undefined) ?? D.logFormat,
+    logRequests: bool(raw.logRequests, D.logRequests),
+    ...(typeof raw.otlpEndpoint === 'string' && raw.otlpEndpoint !== '' ? { otlpEndpoint: raw.otlpEndpoint } : {}),
   };
 }

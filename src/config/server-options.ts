@@ -2,6 +2,9 @@
  * Typed server options with every default in one place. The CLI and `INFERD_*` environment
  * variables fill these; nothing else reads argv or the environment.
  */
+import type { LogFormat } from '../core/logging/logger.js';
+import { DEFAULT_METRICS_CONFIG, type MetricsConfig } from '../core/metrics/server-metrics.js';
+import type { RateLimitMode, ResourceLimit } from '../core/scheduling/rate-limiter.js';
 
 /** Triton's model control modes. */
 export type ModelControlMode = 'none' | 'poll' | 'explicit';
@@ -30,6 +33,41 @@ export interface ServerOptions {
   readonly httpMaxInputSize: number;
   /** Seconds in-flight requests get to finish after SIGTERM/SIGINT. */
   readonly exitTimeoutSecs: number;
+  /** JSON file of API keys (`[{key, name, scopes, models}]`); with keys configured every non-health API needs one. */
+  readonly apiKeysFile?: string;
+  /** API keys as `KEY[:scope,scope][@model,model];...` (INFERD_API_KEYS). */
+  readonly apiKeys?: string;
+  /** Triton's --http-restricted-api entries: `GROUP[,GROUP]:HEADER=VALUE`. */
+  readonly httpRestrictedApi: readonly string[];
+  /** Serve admin APIs (repository, logging, trace) to non-loopback clients without an admin key. */
+  readonly allowRemoteAdmin: boolean;
+  /** Triton's --cache-config: the response cache; absent = no cache. */
+  readonly cacheConfig?: CacheConfig;
+  /** Triton's --rate-limit: `execution_count` gates executions on instance resources. */
+  readonly rateLimit: RateLimitMode;
+  /** Triton's --rate-limit-resource entries: explicit resource capacities. */
+  readonly rateLimitResources: readonly ResourceLimit[];
+  /** Triton's --allow-metrics: serve /metrics at all. */
+  readonly allowMetrics: boolean;
+  /** Triton's --metrics-port: a separate metrics listener; absent = only on the HTTP port. */
+  readonly metricsPort?: number;
+  /** Triton's --metrics-config settings. */
+  readonly metricsConfig: MetricsConfig;
+  /** Also expose LLM metrics under their `vllm:` names. */
+  readonly metricsVllmAliases: boolean;
+  /** Log line format: JSON (default) or pretty. */
+  readonly logFormat: LogFormat;
+  /** Include prompts and outputs in access lines (off: they are never logged). */
+  readonly logRequests: boolean;
+  /** OTLP/HTTP endpoint for traces; absent = tracing off. */
+  readonly otlpEndpoint?: string;
+}
+
+/** Response cache settings (only Triton's `local` cache exists). */
+export interface CacheConfig {
+  readonly kind: 'local';
+  /** Budget of the cache in bytes. */
+  readonly sizeBytes: number;
 }
 
 /** Defaults, matching Triton where Triton has the same option. */
@@ -45,7 +83,30 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   logLevel: 'info',
   httpMaxInputSize: 64 * 1024 * 1024,
   exitTimeoutSecs: 30,
+  rateLimit: 'off',
+  rateLimitResources: [],
+  allowMetrics: true,
+  metricsConfig: DEFAULT_METRICS_CONFIG,
+  metricsVllmAliases: false,
+  logFormat: 'json',
+  logRequests: false,
+  httpRestrictedApi: [],
+  allowRemoteAdmin: false,
 };
+
+/** Parses Triton's `--cache-config local,size=BYTES` (size takes the k/m/g suffixes too). */
+export function parseCacheConfig(value: string): CacheConfig {
+  const [kind, ...settings] = value.split(',').map((s) => s.trim());
+  if (kind !== 'local') throw new Error(`unsupported cache '${kind ?? ''}': only 'local' exists (e.g. --cache-config local,size=1048576)`);
+  let sizeBytes: number | undefined;
+  for (const setting of settings) {
+    const [key, raw] = setting.split('=');
+    if (key !== 'size' || raw === undefined) throw new Error(`unknown cache setting '${setting}': expected size=BYTES`);
+    sizeBytes = parseSize(raw);
+  }
+  if (sizeBytes === undefined) throw new Error(`--cache-config ${value}: size=BYTES is required`);
+  return { kind: 'local', sizeBytes };
+}
 
 /** Parses a boolean flag value the way Triton does (`true/false/1/0/yes/no/on/off`). */
 export function parseBool(value: string): boolean {

@@ -18,6 +18,7 @@ import type {
 import type { ModelVersion } from './repository/model-version.js';
 import type { RepositoryManager } from './repository/repository-manager.js';
 import { validateRequest } from './request-validation.js';
+import { sequenceInternalInputs, sequenceStateOutputs } from './scheduling/sequence-controls.js';
 import type { InferenceRequest, InferenceResult, Tensor, TensorSpec } from './types.js';
 
 /** Options of the model server. */
@@ -79,8 +80,9 @@ export class ModelServer implements InferenceServer {
       name,
       versions,
       platform: v.config.platform ?? v.config.backend ?? '',
-      inputs: (v.config.input ?? []).map(spec),
-      outputs: (v.config.output ?? []).map(spec),
+      // NOTE: sequence controls and implicit state are the batcher's business, not the client's.
+      inputs: (v.config.input ?? []).filter((t) => !sequenceInternalInputs(v.config).has(t.name)).map(spec),
+      outputs: (v.config.output ?? []).filter((t) => !sequenceStateOutputs(v.config).has(t.name)).map(spec),
     };
   }
 
@@ -176,7 +178,7 @@ export class ModelServer implements InferenceServer {
 
   private prepare(request: InferenceRequest): ModelVersion {
     const v = this.opts.repository.getReady(request.model.name, request.model.version);
-    validateRequest(request, v.config);
+    validateRequest(request, v.config, sequenceInternalInputs(v.config));
     if (!v.scheduler) throw new InferError('MODEL_NOT_READY', `model '${v.name}' has no scheduler`);
     return v;
   }

@@ -3,7 +3,9 @@
  * durations per request, inference_count = batch items, execution_count = backend executions,
  * batch_stats per executed batch size.
  */
+import type { ErrorCode } from './errors.js';
 import type { ModelStatistics, StatDuration } from './inference-server.js';
+import type { InferenceRequest } from './types.js';
 
 const zero = (): StatDuration => ({ count: 0, ns: 0 });
 
@@ -14,6 +16,33 @@ export interface RequestTiming {
   readonly computeInputNs: number;
   readonly computeInferNs: number;
   readonly computeOutputNs: number;
+}
+
+/** Triton's `reason` label of nv_inference_request_failure. */
+export type FailureReason = 'REJECTED' | 'CANCELED' | 'BACKEND' | 'OTHER';
+
+/** Every failure reason, in Triton's order. */
+export const FAILURE_REASONS: readonly FailureReason[] = ['REJECTED', 'CANCELED', 'BACKEND', 'OTHER'];
+
+/** Triton's reason for a request that failed inside a scheduler with `code`. */
+export function failureReasonOf(code: ErrorCode | undefined): FailureReason {
+  if (code === undefined) return 'OTHER';
+  if (code === 'CANCELLED') return 'CANCELED';
+  if (code === 'QUEUE_FULL' || code === 'TIMEOUT' || code === 'RATE_LIMITED' || code === 'UNAVAILABLE') return 'REJECTED';
+  return 'BACKEND';
+}
+
+/**
+ * Optional per-request hooks (latency summaries, tracing). Called synchronously from the event
+ * loop right after the matching record* call; absent on the hot path unless a feature needs it.
+ */
+export interface StatisticsObserver {
+  /** A backend execution of `batchSize` items finished; the matching onSuccess calls follow at once. */
+  onExecution(batchSize: number): void;
+  /** A request succeeded; `request` is given by schedulers that have it. */
+  onSuccess(timing: RequestTiming, batchSize: number, request?: InferenceRequest): void;
+  /** A request failed. */
+  onFailure(totalNs: number, reason: FailureReason, request?: InferenceRequest): void;
 }
 
 /** Accumulates statistics of one model version. Single-threaded: called from the event loop only. */
@@ -30,6 +59,11 @@ export class VersionStatistics {
   private readonly cacheHit = zero();
   private readonly cacheMiss = zero();
   private readonly batches = new Map<number, { compute_input: StatDuration; compute_infer: StatDuration; compute_output: StatDuration }>();
+  private readonly failReasons: Record<FailureReason, number> = { REJECTED: 0, CANCELED: 0, BACKEND: 0, OTHER: 0 };
+  /** Monotonic time (ns) this version's statistics were created, i.e. when its load started. */
+  readonly createdNs = nowNs();
+  /** Per-request hooks; set by the composition root when metrics summaries or tracing are on. */
+  observer: StatisticsObserver | undefined;
 
   constructor(
     readonly name: string,
@@ -37,7 +71,7 @@ export class VersionStatistics {
   ) {}
 
   /** Records a successful request; `batchSize` is its own batch dimension (inference_count). */
-  recordSuccess(timing: RequestTiming, batchSize: number): void {
+  recordSuccess(timing: RequestTiming, batchSize: number, request?: InferenceRequest): void {
     add(this.success, timing.totalNs);
     add(this.queue, timing.queueNs);
     add(this.computeInput, timing.computeInputNs);
@@ -45,12 +79,20 @@ export class VersionStatistics {
     add(this.computeOutput, timing.computeOutputNs);
     this.inferenceCount += batchSize;
     this.lastInference = Date.now();
+    this.observer?.onSuccess(timing, batchSize, request);
   }
 
   /** Records a failed request (rejected, timed out, cancelled or failed in the backend). */
-  recordFailure(totalNs: number): void {
+  recordFailure(totalNs: number, reason: FailureReason = 'OTHER', request?: InferenceRequest): void {
     add(this.fail, totalNs);
+    this.failReasons[reason] += 1;
     this.lastInference = Date.now();
+    this.observer?.onFailure(totalNs, reason, request);
+  }
+
+  /** Failed requests per Triton reason (their sum is `inference_stats.fail.count`). */
+  failuresByReason(): Readonly<Record<FailureReason, number>> {
+    return { ...this.failReasons };
   }
 
   /** Records a response-cache lookup. */
@@ -80,6 +122,7 @@ export class VersionStatistics {
     add(row.compute_input, inputNs);
     add(row.compute_infer, inferNs);
     add(row.compute_output, outputNs);
+    this.observer?.onExecution(batchSize);
   }
 
   /** A copy in the statistics-extension shape. */

@@ -37,6 +37,12 @@ describe('generateExampleRepository', () => {
       'mlp/labels.txt',
       'simple/1/model.onnx',
       'simple/config.pbtxt',
+      'simple_dyna_sequence/1/model.onnx',
+      'simple_dyna_sequence/config.pbtxt',
+      'simple_ensemble/1/.keep',
+      'simple_ensemble/config.pbtxt',
+      'simple_sequence/1/model.onnx',
+      'simple_sequence/config.pbtxt',
       'simple_string/1/model.onnx',
       'simple_string/config.pbtxt',
     ]);

@@ -6,13 +6,15 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ExampleModel } from './models/example-model.js';
+import { simpleEnsembleExample } from './models/ensemble.js';
 import { identityFp32Example } from './models/identity.js';
 import { mlpExample } from './models/mlp.js';
 import { simpleExample, simpleStringExample } from './models/simple.js';
+import { simpleDynaSequenceExample, simpleSequenceExample } from './models/sequence.js';
 
 /** Every example model, freshly built. */
 export function exampleModels(): ExampleModel[] {
-  return [simpleExample(), simpleStringExample(), identityFp32Example(), mlpExample()];
+  return [simpleExample(), simpleStringExample(), identityFp32Example(), mlpExample(), simpleEnsembleExample(), simpleSequenceExample(), simpleDynaSequenceExample()];
 }
 
 async function writeIfChanged(path: string, content: Uint8Array | string): Promise<boolean> {

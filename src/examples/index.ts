@@ -5,5 +5,6 @@ export { generateExampleRepository, exampleModels } from './example-repository.j
 export type { ExampleModel } from './models/example-model.js';
 export { identityOnnx, identityFp32Example, IDENTITY_FP32_MAX_BATCH } from './models/identity.js';
 export { simpleExample, simpleStringExample } from './models/simple.js';
+export { simpleEnsembleExample } from './models/ensemble.js';
 export { mlpExample, mlpOnnx, mlpWeights, MLP_LABELS, MLP_MAX_BATCH, MLP_SEED, MLP_SIZES, type MlpWeights } from './models/mlp.js';
 export { mulberry32, uniformFloat32 } from './prng.js';

@@ -4,7 +4,7 @@
  */
 import type { ModelConfig, ModelInput, ModelOutput } from '../../config/model-config.js';
 import type { DataType } from '../../core/types.js';
-import { controlInputs } from './model-plan.js';
+import { controlInputs, stateTensors } from './model-plan.js';
 import { configTypeOf, dataTypeFromConfig, dataTypeFromOrt } from './tensor-types.js';
 import type { WireValueMeta } from './worker-protocol.js';
 
@@ -124,12 +124,15 @@ export function completeConfig(config: ModelConfig, model: ModelInterface, autoC
   const batching = canBatch(model);
   const next: ModelConfig = { ...config };
   const controls = controlInputs(config);
-  const controlNames = new Set(controls.map((c) => c.name));
+  const state = stateTensors(config);
+  // NOTE: control and implicit-state tensors are fed by the sequence batcher, never by clients.
+  const controlNames = new Set([...controls, ...state.inputs].map((c) => c.name));
+  const stateOutputs = new Set(state.outputs.map((o) => o.name));
   if (autoComplete) {
     if (batching && maxBatch === 0 && !declaresFullRank(config, model)) maxBatch = DEFAULT_MAX_BATCH_SIZE;
     next.max_batch_size = maxBatch;
     next.input = completeIo(config.input, model.inputs.filter((m) => !controlNames.has(m.name)), maxBatch);
-    next.output = completeIo(config.output, model.outputs, maxBatch);
+    next.output = completeIo(config.output, model.outputs.filter((m) => !stateOutputs.has(m.name)), maxBatch);
     const scheduled = next.dynamic_batching || next.sequence_batching || next.ensemble_scheduling;
     if (maxBatch > 1 && !scheduled) next.dynamic_batching = {};
   }

@@ -55,10 +55,27 @@ export function controlInputs(config: ModelConfig): ModelInput[] {
   return out;
 }
 
+/**
+ * Implicit-state tensors (`sequence_batching.state`) that the config does not list as inputs or
+ * outputs: the sequence batcher feeds and reads them, so the session must know them.
+ */
+export function stateTensors(config: ModelConfig): { inputs: ModelInput[]; outputs: ModelOutput[] } {
+  const declaredIn = new Set((config.input ?? []).map((i) => i.name));
+  const declaredOut = new Set((config.output ?? []).map((o) => o.name));
+  const inputs: ModelInput[] = [];
+  const outputs: ModelOutput[] = [];
+  for (const st of config.sequence_batching?.state ?? []) {
+    if (!declaredIn.has(st.input_name)) inputs.push({ name: st.input_name, data_type: st.data_type, dims: st.dims });
+    if (!declaredOut.has(st.output_name)) outputs.push({ name: st.output_name, data_type: st.data_type, dims: st.dims });
+  }
+  return { inputs, outputs };
+}
+
 /** Builds the plan from a completed, validated config. */
 export function planFromConfig(config: ModelConfig): ModelPlan {
-  const inputs = [...(config.input ?? []), ...controlInputs(config)].map(tensorPlan);
-  const outputs = (config.output ?? []).map(tensorPlan);
+  const state = stateTensors(config);
+  const inputs = [...(config.input ?? []), ...controlInputs(config), ...state.inputs].map(tensorPlan);
+  const outputs = [...(config.output ?? []), ...state.outputs].map(tensorPlan);
   return {
     modelName: config.name,
     maxBatchSize: config.max_batch_size ?? 0,

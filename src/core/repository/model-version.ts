@@ -14,7 +14,9 @@ import type { InferenceRequest } from '../types.js';
 import { DirectScheduler } from '../scheduling/direct-scheduler.js';
 import { DynamicBatcher } from '../scheduling/dynamic-batcher.js';
 import type { Scheduler } from '../scheduling/scheduler.js';
+import { SequenceBatcher } from '../scheduling/sequence-batcher.js';
 import { VersionStatistics } from '../statistics.js';
+import { isEnsemble } from './ensemble-model.js';
 import { VersionLifecycle } from './model-lifecycle.js';
 
 /** Inputs needed to load one version. */
@@ -32,8 +34,11 @@ export interface VersionLoadSpec {
 /** Builds the scheduler of a freshly loaded version; later schedulers plug in here. */
 export type SchedulerFactory = (version: ModelVersion, instances: readonly ModelInstance[]) => Scheduler;
 
-/** Picks the scheduler the config asks for: the dynamic batcher, else Triton's direct scheduler. */
+/** Picks the scheduler the config asks for: the sequence batcher, the dynamic batcher, else Triton's direct scheduler. */
 export const defaultSchedulerFactory: SchedulerFactory = (v, instances) => {
+  if (v.config.sequence_batching) {
+    return new SequenceBatcher({ config: v.config, instances, stats: v.stats, modelDir: v.modelDir });
+  }
   const batchSizeOf = (r: InferenceRequest): number => requestBatchSize(r, v.config);
   const maxBatchSize = v.config.max_batch_size ?? 0;
   if (v.config.dynamic_batching && maxBatchSize > 0) {
@@ -53,6 +58,8 @@ export class ModelVersion {
   /** Class labels per output name, from `label_filename`. */
   readonly labels = new Map<string, readonly string[]>();
   scheduler: Scheduler | undefined;
+  /** Absolute path of `<repo>/<model>`; set when loading starts. */
+  modelDir = '';
   private loaded: LoadedModel | undefined;
   private instances: ModelInstance[] = [];
 
@@ -68,6 +75,7 @@ export class ModelVersion {
   /** Loads the version; on failure releases what it made and records the reason. Never throws. */
   async load(spec: VersionLoadSpec, schedulerFactory: SchedulerFactory): Promise<void> {
     try {
+      this.modelDir = spec.modelDir;
       const versionDir = path.join(spec.modelDir, String(spec.version));
       this.loaded = await spec.backend.loadModel({
         config: spec.config,
@@ -81,7 +89,8 @@ export class ModelVersion {
       validateModelConfig(config);
       this.config = config;
       await this.readLabels(spec.modelDir);
-      this.instances = await createInstances(this.loaded, config, spec.gpuCount);
+      // NOTE: an ensemble has no instances; its scheduler calls the composing models.
+      this.instances = isEnsemble(config) ? [] : await createInstances(this.loaded, config, spec.gpuCount);
       this.scheduler = schedulerFactory(this, this.instances);
       this.lifecycle.transition('READY');
     } catch (err) {

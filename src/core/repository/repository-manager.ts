@@ -7,6 +7,8 @@ import type { Backend, BackendLogger } from '../../backends/backend.js';
 import type { ModelConfig } from '../../config/model-config.js';
 import { InferError } from '../errors.js';
 import type { LoadOptions, RepositoryIndexEntry } from '../inference-server.js';
+import { ENSEMBLE_BACKEND_NAME, ensembleBackend } from './ensemble-model.js';
+import { loadWaves } from './load-order.js';
 import { listModelNames, readModelDir, type ModelDirListing } from './local-storage.js';
 import { resolveModelSource, selectVersions, type ModelSource } from './model-source.js';
 import { ModelVersion, defaultSchedulerFactory, type SchedulerFactory } from './model-version.js';
@@ -55,14 +57,17 @@ export class RepositoryManager {
     const all = await listModelNames(this.opts.repository);
     const names = this.opts.controlMode === 'explicit' ? (loadModels.includes('*') ? all : loadModels) : all;
     const failed: string[] = [];
-    await Promise.all(
-      names.map((name) =>
-        this.load(name).catch((err: unknown) => {
-          failed.push(name);
-          this.opts.log.error('model failed to load', { model: name, reason: err instanceof Error ? err.message : String(err) });
-        }),
-      ),
-    );
+    // NOTE: ensembles load in a later wave than the models they use, so they find them READY.
+    for (const wave of await loadWaves(this.opts.repository, names)) {
+      await Promise.all(
+        wave.map((name) =>
+          this.load(name).catch((err: unknown) => {
+            failed.push(name);
+            this.opts.log.error('model failed to load', { model: name, reason: err instanceof Error ? err.message : String(err) });
+          }),
+        ),
+      );
+    }
     return { failed };
   }
 
@@ -78,11 +83,15 @@ export class RepositoryManager {
   async poll(): Promise<void> {
     const names = new Set(await listModelNames(this.opts.repository));
     const work: Promise<unknown>[] = [];
+    const changed: string[] = [];
     for (const name of names) {
       const record = this.models.get(name);
       const listing = await readModelDir(this.opts.repository, name);
       if (!listing) continue;
-      if (!record || record.signature !== listing.signature) work.push(this.load(name).catch(() => undefined));
+      if (!record || record.signature !== listing.signature) changed.push(name);
+    }
+    for (const wave of await loadWaves(this.opts.repository, changed)) {
+      await Promise.all(wave.map((name) => this.load(name).catch(() => undefined)));
     }
     for (const [name, record] of this.models) {
       if (!names.has(name) && [...record.versions.values()].some((v) => v.lifecycle.state === 'READY')) {
@@ -196,7 +205,7 @@ export class RepositoryManager {
     }
     record.reason = undefined;
     try {
-      const backend = await this.opts.backends.get(source.backend);
+      const backend = source.backend === ENSEMBLE_BACKEND_NAME ? ensembleBackend : await this.opts.backends.get(source.backend);
       const wanted = selectVersions(source.config.version_policy, source.versions);
       if (wanted.length === 0) throw new Error(`at least one version must be available under the version policy of model '${record.name}'`);
       const fresh = await Promise.all(wanted.map((v) => this.loadVersion(record.name, v, source, backend)));

@@ -45,6 +45,11 @@ export class DirectScheduler implements Scheduler {
     return this.queue.length + this.running;
   }
 
+  /** Requests waiting for an instance. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   enqueue(request: InferenceRequest): Promise<readonly Tensor[]> {
     return this.admit(request);
   }
@@ -65,7 +70,7 @@ export class DirectScheduler implements Scheduler {
     if (this.draining) return Promise.reject(new InferError('UNAVAILABLE', `model '${request.model.name}' is unloading`));
     const max = this.opts.maxQueueSize ?? 0;
     if (max > 0 && this.queue.length >= max) {
-      this.opts.stats.recordFailure(0);
+      this.opts.stats.recordFailure(0, 'REJECTED', request);
       return Promise.reject(new InferError('QUEUE_FULL', `exceeds maximum queue size for model '${request.model.name}'`));
     }
     if (request.signal.aborted) return Promise.reject(new InferError('CANCELLED', 'request cancelled by the client'));
@@ -89,7 +94,7 @@ export class DirectScheduler implements Scheduler {
     const at = this.queue.indexOf(pending);
     if (at < 0) return;
     this.queue.splice(at, 1);
-    this.opts.stats.recordFailure(nowNs() - pending.enqueuedNs);
+    this.opts.stats.recordFailure(nowNs() - pending.enqueuedNs, 'CANCELED', pending.request);
     pending.reject(new InferError('CANCELLED', 'request cancelled by the client'));
     this.checkDrained();
   }
@@ -118,11 +123,13 @@ export class DirectScheduler implements Scheduler {
       this.opts.stats.recordSuccess(
         { totalNs: endNs - p.enqueuedNs, queueNs: startNs - p.enqueuedNs, computeInputNs: 0, computeInferNs: endNs - startNs, computeOutputNs: 0 },
         p.batchSize,
+        p.request,
       );
       p.resolve(outputs);
     } catch (err) {
-      this.opts.stats.recordFailure(nowNs() - p.enqueuedNs);
-      p.reject(toInferError(err));
+      const error = toInferError(err);
+      this.opts.stats.recordFailure(nowNs() - p.enqueuedNs, error.code === 'CANCELLED' ? 'CANCELED' : 'BACKEND', p.request);
+      p.reject(error);
     }
   }
 

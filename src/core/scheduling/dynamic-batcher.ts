@@ -8,7 +8,7 @@
 import type { BatchInstance, ModelInstance } from '../../backends/backend.js';
 import type { DynamicBatching } from '../../config/model-config.js';
 import { InferError, toInferError } from '../errors.js';
-import type { VersionStatistics } from '../statistics.js';
+import { failureReasonOf, type VersionStatistics } from '../statistics.js';
 import type { InferenceRequest, Tensor } from '../types.js';
 import { systemClock, type Clock } from './clock.js';
 import { RequestQueue, type QueuedRequest } from './request-queue.js';
@@ -65,6 +65,11 @@ export class DynamicBatcher implements Scheduler {
     return this.queue.size + this.running;
   }
 
+  /** Requests waiting to join a batch. */
+  get queued(): number {
+    return this.queue.size;
+  }
+
   enqueue(request: InferenceRequest): Promise<readonly Tensor[]> {
     if (this.draining) return Promise.reject(new InferError('UNAVAILABLE', `model '${request.model.name}' is unloading`));
     if (request.signal.aborted) return Promise.reject(new InferError('CANCELLED', 'request cancelled by the client'));
@@ -75,8 +80,9 @@ export class DynamicBatcher implements Scheduler {
       try {
         this.queue.push(item);
       } catch (err) {
-        this.opts.stats.recordFailure(0);
-        reject(toInferError(err));
+        const error = toInferError(err);
+        this.opts.stats.recordFailure(0, failureReasonOf(error.code), request);
+        reject(error);
         return;
       }
       const waiter: Waiter = { item, resolve, reject, onAbort: () => this.cancel(item) };
@@ -199,10 +205,10 @@ export class DynamicBatcher implements Scheduler {
     this.waiters.delete(item);
     const totalNs = (this.clock.nowUs() - item.enqueuedUs) * 1000;
     if (err || !outputs || !t) {
-      this.opts.stats.recordFailure(totalNs);
+      this.opts.stats.recordFailure(totalNs, failureReasonOf(err?.code), item.request);
       waiter.outcome = () => waiter.reject(err ?? new InferError('INTERNAL', 'missing outputs'));
     } else {
-      this.opts.stats.recordSuccess({ totalNs, queueNs: t.queueNs, computeInputNs: 0, computeInferNs: t.inferNs, computeOutputNs: 0 }, item.batchSize);
+      this.opts.stats.recordSuccess({ totalNs, queueNs: t.queueNs, computeInputNs: 0, computeInferNs: t.inferNs, computeOutputNs: 0 }, item.batchSize, item.request);
       waiter.outcome = () => waiter.resolve(outputs);
     }
     if (!this.opts.config.preserve_ordering) return waiter.outcome();

@@ -17,6 +17,8 @@ export interface Scheduler {
   enqueueStream(request: InferenceRequest, emit: (outputs: readonly Tensor[]) => void): Promise<void>;
   /** Requests queued or executing. */
   readonly inflight: number;
+  /** Requests waiting, not yet executing (Triton's pending count); schedulers without a queue of their own leave it out. */
+  readonly queued?: number;
   /** Stops admitting new requests and resolves once every admitted request has settled. */
   drain(): Promise<void>;
 }

@@ -4,14 +4,19 @@
  * `app.register(plugin, opts)` before `listen()`/`ready()`. The error catalogue mapping and the
  * body size limit are set here once for all of them.
  */
+import http from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { InferenceServer } from '../../core/inference-server.js';
+import { createInferFastPath } from '../kserve-http/infer-fast-path.js';
 import { kserveHttpRoutes } from '../kserve-http/routes.js';
 import { installErrorHandlers } from './errors.js';
 
 /** Triton's default limit on an HTTP request body (64 MiB). */
 export const DEFAULT_MAX_INPUT_SIZE = 64 * 1024 * 1024;
+
+// Fastify's own defaults, which it applies only to servers it creates itself.
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 /** Options of `buildHttpServer`. */
 export interface HttpServerOptions {
@@ -22,6 +27,17 @@ export interface HttpServerOptions {
   readonly logger?: Logger | false;
   /** Header whose value becomes the request id in logs (Fastify's `requestIdHeader`). */
   readonly requestIdHeader?: string;
+  /**
+   * Answer plain KServe infer requests on the socket without Fastify's request pipeline (the
+   * default, true). Turn off when root-level Fastify hooks must see infer requests.
+   */
+  readonly fastInferPath?: boolean;
+  /** Runs first on every raw request, fast path included (request ids, access log, tracing). */
+  readonly onRawRequest?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  /** Request id Fastify puts on its per-request log lines (Fastify's `genReqId`). */
+  readonly genReqId?: (req: http.IncomingMessage) => string;
+  /** Fastify's 503 to every request while closing (default true); off when a shutdown gate of its own keeps liveness up. */
+  readonly return503OnClosing?: boolean;
 }
 
 /**
@@ -31,15 +47,36 @@ export interface HttpServerOptions {
 export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
   const maxInputSize = opts.maxInputSize ?? DEFAULT_MAX_INPUT_SIZE;
   const logger = opts.logger === undefined ? false : opts.logger;
+  let closing = false;
+  const fastPath =
+    opts.fastInferPath === false
+      ? undefined
+      : createInferFastPath({ inference: opts.inference, maxInputSize, logger, isClosing: () => closing });
+
   const app = Fastify({
     bodyLimit: maxInputSize,
     ...(logger === false ? { logger: false } : { loggerInstance: logger as FastifyBaseLogger }),
     // Request/response log lines cost more than a small infer; keep them for debugging only.
     logController: new LogController({ disableRequestLogging: logger === false || !logger.isLevelEnabled('debug') }),
     requestIdHeader: opts.requestIdHeader ?? false,
+    ...(opts.genReqId ? { genReqId: opts.genReqId } : {}),
+    return503OnClosing: opts.return503OnClosing ?? true,
     // Model names are path parameters; Fastify's default cap of 100 characters is too tight.
     routerOptions: { maxParamLength: 1024 },
+    serverFactory: (handler) => {
+      const onRaw = opts.onRawRequest;
+      const server = http.createServer((req, res) => {
+        onRaw?.(req, res);
+        if (fastPath === undefined || !fastPath(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      return server;
+    },
   }) as unknown as FastifyInstance;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   installErrorHandlers(app);
   void app.register(kserveHttpRoutes, { inference: opts.inference, maxInputSize });
   return app;

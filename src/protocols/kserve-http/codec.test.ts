@@ -4,14 +4,14 @@ import type { InferenceRequest, InferenceResult, Tensor } from '../../core/types
 import { decodeInferRequest, decodeRawInferRequest, encodeInferResponse, parseHeaderLength } from './codec.js';
 
 const target = { name: 'm', version: 1 };
-const signal = new AbortController().signal;
+const abort = new AbortController();
 
 function decodeJson(doc: unknown): InferenceRequest {
-  return decodeInferRequest(Buffer.from(JSON.stringify(doc)), undefined, target, signal).request;
+  return decodeInferRequest(Buffer.from(JSON.stringify(doc)), undefined, target, abort).request;
 }
 
 function decodeText(text: string): InferenceRequest {
-  return decodeInferRequest(Buffer.from(text), undefined, target, signal).request;
+  return decodeInferRequest(Buffer.from(text), undefined, target, abort).request;
 }
 
 function input(datatype: string, shape: number[], data: unknown, extra: Record<string, unknown> = {}) {
@@ -226,7 +226,7 @@ describe('decodeInferRequest: parameters and outputs', () => {
       ),
       undefined,
       target,
-      signal,
+      abort,
     );
     expect(request.outputs).toEqual([{ name: 'a', classification: 3 }, { name: 'b' }, { name: 'c' }]);
     expect(outputFormat.binaryByDefault).toBe(true);
@@ -256,7 +256,7 @@ describe('decodeInferRequest: binary tensor data extension', () => {
     Buffer.from(a.buffer).copy(whole, pad + json.length);
     Buffer.from(b.buffer).copy(whole, pad + json.length + 16);
     const body = whole.subarray(pad);
-    const req = decodeInferRequest(body, json.length, target, signal).request;
+    const req = decodeInferRequest(body, json.length, target, abort).request;
     expect(req.inputs.map((t) => t.name)).toEqual(['a', 'j', 'b']);
     expect(req.inputs[0]?.data).toEqual(a);
     expect(req.inputs[1]?.data).toEqual(new Int8Array([9]));
@@ -271,7 +271,7 @@ describe('decodeInferRequest: binary tensor data extension', () => {
       new Uint8Array(values.buffer),
     );
     const odd = Buffer.concat([Buffer.alloc(1), body]).subarray(1);
-    const t = decodeInferRequest(odd, headerLength, target, signal).request.inputs[0] as Tensor;
+    const t = decodeInferRequest(odd, headerLength, target, abort).request.inputs[0] as Tensor;
     expect(t.data).toEqual(values);
   });
 
@@ -295,7 +295,7 @@ describe('decodeInferRequest: binary tensor data extension', () => {
       new Uint8Array(i64.buffer),
       bytesElements('hello', '', 'hé'),
     );
-    const [b, h, g, l, s, e] = decodeInferRequest(body, headerLength, target, signal).request.inputs as Tensor[];
+    const [b, h, g, l, s, e] = decodeInferRequest(body, headerLength, target, abort).request.inputs as Tensor[];
     expect(b?.data).toEqual(new Uint8Array([1, 0, 1]));
     expect(h?.data).toEqual(fp16);
     expect(g?.data).toEqual(fp16);
@@ -323,16 +323,16 @@ describe('decodeInferRequest: binary tensor data extension', () => {
       [binaryBody(hdr(8, 'BYTES', [1]), Buffer.from([1, 0, 0, 0, 7, 0, 0, 0])), /bytes left/],
     ];
     for (const [{ body, headerLength }, pattern] of cases) {
-      expectInvalid(() => decodeInferRequest(body, headerLength, target, signal), pattern);
+      expectInvalid(() => decodeInferRequest(body, headerLength, target, abort), pattern);
     }
     const empty = binaryBody(hdr(0, 'INT32', [2 ** 30, 2 ** 30, 2 ** 30, 0]));
-    expect(decodeInferRequest(empty.body, empty.headerLength, target, signal).request.inputs[0]?.data).toEqual(new Int32Array(0));
+    expect(decodeInferRequest(empty.body, empty.headerLength, target, abort).request.inputs[0]?.data).toEqual(new Int32Array(0));
     const both = binaryBody({ inputs: [{ name: 'x', datatype: 'INT8', shape: [1], data: [1], parameters: { binary_data_size: 1 } }] }, new Uint8Array(1));
-    expectInvalid(() => decodeInferRequest(both.body, both.headerLength, target, signal), /only one of/);
+    expectInvalid(() => decodeInferRequest(both.body, both.headerLength, target, abort), /only one of/);
     const noHeader = binaryBody(hdr(8), eight);
-    expectInvalid(() => decodeInferRequest(noHeader.body, undefined, target, signal), /Infer-Header-Content-Length|failed to parse/);
+    expectInvalid(() => decodeInferRequest(noHeader.body, undefined, target, abort), /Infer-Header-Content-Length|failed to parse/);
     const jsonOnly = Buffer.from(JSON.stringify(hdr(8)));
-    expectInvalid(() => decodeInferRequest(jsonOnly, undefined, target, signal), /Infer-Header-Content-Length/);
+    expectInvalid(() => decodeInferRequest(jsonOnly, undefined, target, abort), /Infer-Header-Content-Length/);
   });
 
   it('parses Inference-Header-Content-Length strictly', () => {
@@ -359,19 +359,19 @@ describe('decodeRawInferRequest', () => {
 
   it('uses the only model input and deduces the variable dimension', () => {
     const body = Buffer.from(new Int32Array([1, 2, 3, 4, 5, 6]).buffer);
-    const { request, outputFormat } = decodeRawInferRequest(body, meta('INT32', [-1, 3]), target, signal);
+    const { request, outputFormat } = decodeRawInferRequest(body, meta('INT32', [-1, 3]), target, abort);
     expect(request.inputs[0]).toMatchObject({ name: 'IN', datatype: 'INT32', shape: [2, 3] });
     expect(request.inputs[0]?.data).toEqual(new Int32Array([1, 2, 3, 4, 5, 6]));
     expect(outputFormat.binaryByDefault).toBe(true);
-    const bytes = decodeRawInferRequest(Buffer.from('raw'), meta('BYTES', [-1]), target, signal).request.inputs[0];
+    const bytes = decodeRawInferRequest(Buffer.from('raw'), meta('BYTES', [-1]), target, abort).request.inputs[0];
     expect(bytes?.shape).toEqual([1]);
   });
 
   it('refuses bodies that do not fit the model input', () => {
-    expectInvalid(() => decodeRawInferRequest(Buffer.alloc(6), meta('INT32', [-1]), target, signal), /whole number/);
-    expectInvalid(() => decodeRawInferRequest(Buffer.alloc(8), meta('INT32', [3]), target, signal), /cannot deduce/);
+    expectInvalid(() => decodeRawInferRequest(Buffer.alloc(6), meta('INT32', [-1]), target, abort), /whole number/);
+    expectInvalid(() => decodeRawInferRequest(Buffer.alloc(8), meta('INT32', [3]), target, abort), /cannot deduce/);
     const two = { ...meta('INT32', [1]), inputs: [...meta('INT32', [1]).inputs, { name: 'B', datatype: 'INT32' as const, shape: [1] }] };
-    expectInvalid(() => decodeRawInferRequest(Buffer.alloc(4), two, target, signal), /only have 1 input/);
+    expectInvalid(() => decodeRawInferRequest(Buffer.alloc(4), two, target, abort), /only have 1 input/);
   });
 });
 

@@ -36,6 +36,15 @@ export interface InferTarget {
   readonly version?: number;
 }
 
+/**
+ * Where a request's abort signal comes from; an AbortController fits. The signal is read only
+ * when the core asks for it, because creating an AbortSignal costs more than decoding a small
+ * request (Node creates it lazily on first access).
+ */
+export interface AbortSource {
+  readonly signal: AbortSignal;
+}
+
 /** An encoded response: `headerLength` is set when the body is a JSON header plus binary data. */
 export interface EncodedInferResponse {
   readonly body: string | Buffer;
@@ -66,14 +75,14 @@ export function decodeInferRequest(
   body: Buffer,
   headerLength: number | undefined,
   target: InferTarget,
-  signal: AbortSignal,
+  abort: AbortSource,
 ): DecodedInferRequest {
   const text = body.toString('utf8', 0, headerLength ?? body.length);
   try {
-    return buildRequest(parseJson(text), false, body, headerLength, target, signal);
+    return buildRequest(parseJson(text), false, body, headerLength, target, abort);
   } catch (err) {
     if (!(err instanceof InexactIntegerError)) throw err;
-    return buildRequest(parseJsonExact(text), true, body, headerLength, target, signal);
+    return buildRequest(parseJsonExact(text), true, body, headerLength, target, abort);
   }
 }
 
@@ -95,7 +104,7 @@ function buildRequest(
   body: Buffer,
   headerLength: number | undefined,
   target: InferTarget,
-  signal: AbortSignal,
+  abort: AbortSource,
 ): DecodedInferRequest {
   const root = asObject(doc, 'the request');
   const id = root['id'] === undefined ? '' : asString(root['id'], 'id');
@@ -151,7 +160,9 @@ function buildRequest(
     sequence: params.sequence,
     priority: params.priority,
     timeoutUs: params.timeoutUs,
-    signal,
+    get signal() {
+      return abort.signal;
+    },
   };
   return { request, outputFormat: { binaryByDefault: params.binaryDataOutput, binaryByName } };
 }
@@ -183,7 +194,7 @@ export function decodeRawInferRequest(
   body: Buffer,
   metadata: ModelMetadata,
   target: InferTarget,
-  signal: AbortSignal,
+  abort: AbortSource,
 ): DecodedInferRequest {
   const spec = metadata.inputs[0];
   if (metadata.inputs.length !== 1 || spec === undefined) {
@@ -210,7 +221,9 @@ export function decodeRawInferRequest(
     inputs: [{ name, datatype, shape, data }],
     parameters: {},
     priority: 0,
-    signal,
+    get signal() {
+      return abort.signal;
+    },
   };
   return { request, outputFormat: { binaryByDefault: true } };
 }
@@ -232,10 +245,17 @@ function deduceRawShape(specShape: readonly number[], byteLength: number, size: 
   return shape;
 }
 
+// Names and ids are nearly always plain; skipping JSON.stringify for them is measurable per request.
+const PLAIN_JSON_STRING = /^[\w.:/ -]*$/;
+
+function quote(s: string): string {
+  return PLAIN_JSON_STRING.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
 /** Encodes a result; outputs go binary or inline according to `format`. */
 export function encodeInferResponse(result: InferenceResult, format: OutputFormat): EncodedInferResponse {
-  let json = result.id === '' ? '{' : `{"id":${JSON.stringify(result.id)},`;
-  json += `"model_name":${JSON.stringify(result.model.name)},"model_version":"${result.model.version}"`;
+  let json = result.id === '' ? '{' : `{"id":${quote(result.id)},`;
+  json += `"model_name":${quote(result.model.name)},"model_version":"${result.model.version}"`;
   if (result.parameters !== undefined && Object.keys(result.parameters).length > 0) {
     json += `,"parameters":${JSON.stringify(result.parameters)}`;
   }
@@ -246,7 +266,7 @@ export function encodeInferResponse(result: InferenceResult, format: OutputForma
     if (t.data.length !== elementCount(t.shape, t.name)) {
       throw new InferError('INTERNAL', `output tensor shape does not match size of output for '${t.name}'`);
     }
-    json += `${i === 0 ? '' : ','}{"name":${JSON.stringify(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(',')}]`;
+    json += `${i === 0 ? '' : ','}{"name":${quote(t.name)},"datatype":"${t.datatype}","shape":[${t.shape.join(',')}]`;
     if (format.binaryByName?.get(t.name) ?? format.binaryByDefault) {
       const bytes = encodeBinaryData(t.datatype, t.data);
       (chunks ??= []).push(bytes);
