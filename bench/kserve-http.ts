@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const work = await mkdtemp(path.join(tmpdir(), 'inferd-bench-'));
   const repo = path.join(work, 'repo');
   await generateExampleRepository(repo);
-  const inferd = await spawnServer('src/main.ts', ['serve', '--model-repository', repo, '--http-port', '18100'], 18100, '/v2/health/ready');
+  const inferd = await spawnServer('src/main.ts', ['serve', '--model-repository', repo, '--http-port', '18100', '--allow-grpc', 'false'], 18100, '/v2/health/ready');
   const body = bodies();
   const routes: string[] = [];
   for (const model of Object.keys(body)) {

@@ -16,6 +16,7 @@ import { ResponseCache } from './core/response-cache.js';
 import { RateLimiter } from './core/scheduling/rate-limiter.js';
 import { installAccessControl, type AccessControlOptions } from './protocols/http/access-control.js';
 import { buildHttpServer } from './protocols/http/server.js';
+import { startGrpcServer, type GrpcServerHandle } from './protocols/kserve-grpc/index.js';
 import { type Observability, setupObservability } from './protocols/observability.js';
 import { loadApiKeys } from './security/api-keys.js';
 import { parseRestriction } from './security/restricted-api.js';
@@ -31,6 +32,8 @@ export interface RunningServer {
   readonly http: FastifyInstance;
   /** Port the HTTP front-end listens on (useful with port 0). */
   readonly httpPort: number;
+  /** Port of the KServe gRPC front-end; undefined when gRPC is off. */
+  readonly grpcPort: number | undefined;
   readonly log: Logger;
   /** Metrics, tracing and log control of this server. */
   readonly observability: Observability;
@@ -99,11 +102,13 @@ export async function startServer(
   const address = http.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : options.httpPort;
   log.info({ host: options.host, port: httpPort }, 'HTTP (KServe v2) listening');
+  const grpc = await startGrpc(options, inference, access, log);
   const metricsPort = await observability.startMetricsPort();
   if (metricsPort !== undefined) log.info({ host: options.host, port: metricsPort }, 'metrics listening');
 
   const { failed } = await repository.start(options.loadModels);
   if (failed.length > 0 && options.exitOnError) {
+    await grpc?.close(0);
     await http.close();
     await repository.shutdown();
     await observability.close();
@@ -117,13 +122,32 @@ export async function startServer(
     closing ??= (async () => {
       inference.markStopping();
       observability.beginShutdown(http.server);
-      await http.close();
+      await Promise.all([http.close(), grpc?.close(options.exitTimeoutSecs * 1000)]);
       await repository.shutdown();
       await observability.close();
     })();
     return closing;
   };
-  return { inference, repository, http, httpPort, log, observability, ...(metricsPort !== undefined ? { metricsPort } : {}), close };
+  return { inference, repository, http, httpPort, grpcPort: grpc?.port, log, observability, ...(metricsPort !== undefined ? { metricsPort } : {}), close };
+}
+
+/** Starts the KServe gRPC front-end unless it is off or access control would be bypassed by it. */
+async function startGrpc(options: ServerOptions, inference: ModelServer, access: AccessControlOptions, log: Logger): Promise<GrpcServerHandle | undefined> {
+  if (!options.allowGrpc) return undefined;
+  if (access.keys.enabled || access.restrictions.length > 0) {
+    // NOTE: the gRPC front-end does not check API keys yet; serving it would bypass them.
+    log.warn('gRPC disabled: API keys / restricted APIs are configured and gRPC does not enforce them yet');
+    return undefined;
+  }
+  const grpc = await startGrpcServer({
+    inference,
+    host: options.host,
+    port: options.grpcPort,
+    maxMessageBytes: options.grpcMaxMessageSize,
+    logger: log.child({ component: 'grpc' }),
+  });
+  log.info({ host: options.host, port: grpc.port }, 'gRPC (KServe v2) listening');
+  return grpc;
 }
 
 /** Builds the access-control settings; a bad key file or restriction aborts start-up. */

@@ -59,6 +59,9 @@ export function addServeCommand(program: Command, run: (options: ServerOptions) 
     .addOption(opt('--exit-on-error [bool]', 'exit at start-up when any model fails to load').default(D.exitOnError).argParser(arg(parseBool)))
     .addOption(opt('--log-level <level>', 'log level').choices([...LOG_LEVELS]).default(D.logLevel))
     .addOption(opt('--http-max-input-size <bytes>', 'largest HTTP request body (e.g. 64m); larger ones get 413').default(D.httpMaxInputSize).argParser(arg(parseSize)))
+    .addOption(opt('--allow-grpc [bool]', 'serve KServe v2 over gRPC').default(D.allowGrpc).argParser(arg(parseBool)))
+    .addOption(opt('--grpc-port <port>', 'gRPC port (0 = any free port)').default(D.grpcPort).argParser(arg(parsePort)))
+    .addOption(opt('--grpc-max-message-size <bytes>', 'largest gRPC message (e.g. 64m)').default(D.grpcMaxMessageSize).argParser(arg(parseSize)))
     .addOption(opt('--api-keys-file <file>', 'JSON file of API keys [{key, name, scopes: [inference|admin|metrics], models}]'))
     .addOption(opt('--api-keys <spec>', 'API keys as KEY[:scope,scope][@model,model];... (prefer the env variable)'))
     .addOption(
@@ -107,6 +110,9 @@ export function toServerOptions(raw: Record<string, unknown>): ServerOptions {
     logLevel: raw.logLevel as ServerOptions['logLevel'],
     httpMaxInputSize: Number(raw.httpMaxInputSize),
     exitTimeoutSecs: Number(raw.exitTimeoutSecs),
+    allowGrpc: bool(raw.allowGrpc, D.allowGrpc),
+    grpcPort: Number(raw.grpcPort),
+    grpcMaxMessageSize: Number(raw.grpcMaxMessageSize),
     apiKeysFile: raw.apiKeysFile as string | undefined,
     apiKeys: raw.apiKeys as string | undefined,
     httpRestrictedApi: (raw.httpRestrictedApi as string[] | undefined) ?? [],

@@ -33,6 +33,12 @@ export interface ServerOptions {
   readonly httpMaxInputSize: number;
   /** Seconds in-flight requests get to finish after SIGTERM/SIGINT. */
   readonly exitTimeoutSecs: number;
+  /** Serve KServe v2 over gRPC (Triton's --allow-grpc). */
+  readonly allowGrpc: boolean;
+  /** gRPC port (0 = any free port). */
+  readonly grpcPort: number;
+  /** Largest gRPC message in bytes, both directions. */
+  readonly grpcMaxMessageSize: number;
   /** JSON file of API keys (`[{key, name, scopes, models}]`); with keys configured every non-health API needs one. */
   readonly apiKeysFile?: string;
   /** API keys as `KEY[:scope,scope][@model,model];...` (INFERD_API_KEYS). */
@@ -91,6 +97,9 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   logFormat: 'json',
   logRequests: false,
   httpRestrictedApi: [],
+  allowGrpc: true,
+  grpcPort: 8001,
+  grpcMaxMessageSize: 64 * 1024 * 1024,
   allowRemoteAdmin: false,
 };
 

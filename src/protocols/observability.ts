@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { ServerOptions } from '../config/server-options.js';
 import { LogLevelControl } from '../core/logging/logger.js';
 import type { VersionInstrument } from '../core/metrics/instrument-versions.js';
+import { type LlmMetricsHub, NOOP_LLM_METRICS_HUB } from '../core/metrics/llm-metrics.js';
 import type { MetricsModelVersion } from '../core/metrics/triton-collector.js';
 import { ServerMetrics } from '../core/metrics/server-metrics.js';
 import { RequestTracer, type RequestTracerOptions } from '../core/tracing/request-tracer.js';
@@ -35,6 +36,8 @@ export interface ObservabilityOptions {
 export interface Observability {
   /** Present unless --allow-metrics=false. */
   readonly metrics?: ServerMetrics;
+  /** Where LLM engines register their NIM/vLLM statistics; a no-op hub when metrics are off. */
+  readonly llmMetrics: LlmMetricsHub;
   /** Present when tracing is on. */
   readonly tracer?: RequestTracer;
   readonly logControl: LogLevelControl;
@@ -83,6 +86,7 @@ export function setupObservability(o: ObservabilityOptions): Observability {
   let metricsServer: MetricsServer | undefined;
   return {
     metrics,
+    llmMetrics: metrics?.llm ?? NOOP_LLM_METRICS_HUB,
     tracer,
     logControl,
     instruments: [...(metrics ? [metrics.instrument] : []), ...(tracer ? [tracer.instrument] : [])],

@@ -47,7 +47,7 @@ describe('inferd CLI', () => {
       await generateExampleRepository(t.dir);
       const { writeFile } = await import('node:fs/promises');
       await writeFile(path.join(t.dir, 'simple', 'config.pbtxt'), 'name: "simple"\nbogus: 1\n');
-      const res = spawnSync(process.execPath, [...CLI, 'serve', '--model-repository', t.dir, '--http-port', '0', '--exit-on-error', '--log-level', 'silent'], { encoding: 'utf8', timeout: 60_000 });
+      const res = spawnSync(process.execPath, [...CLI, 'serve', '--model-repository', t.dir, '--http-port', '0', '--exit-on-error', '--log-level', 'silent', '--grpc-port', '0'], { encoding: 'utf8', timeout: 60_000 });
       expect(res.status).toBe(1);
       expect(res.stderr).toMatch(/simple/);
     } finally {
@@ -58,7 +58,7 @@ describe('inferd CLI', () => {
   it('takes options from INFERD_* variables, serves, and exits 0 on SIGTERM', async () => {
     const port = 18700 + Math.floor(Math.random() * 200);
     const child = spawn(process.execPath, [...CLI, 'serve'], {
-      env: { ...process.env, INFERD_MODEL_REPOSITORY: repo, INFERD_HTTP_PORT: String(port), INFERD_LOG_LEVEL: 'warn', INFERD_MODEL_CONTROL_MODE: 'explicit', INFERD_LOAD_MODEL: 'simple' },
+      env: { ...process.env, INFERD_MODEL_REPOSITORY: repo, INFERD_HTTP_PORT: String(port), INFERD_LOG_LEVEL: 'warn', INFERD_MODEL_CONTROL_MODE: 'explicit', INFERD_LOAD_MODEL: 'simple', INFERD_GRPC_PORT: '0' },
       stdio: 'ignore',
     });
     try {

@@ -3,8 +3,14 @@
  * workload with exact expected counts, and a reader for the Prometheus text exposition.
  */
 import { execFileSync } from 'node:child_process';
-import type { RunningServer } from '../../src/app.js';
+import { pino } from 'pino';
+import { type RunningServer, startServer } from '../../src/app.js';
 import { fp32Infer, identityConfig, postJson, writeModel } from '../support/server.js';
+
+/** Starts inferd on 127.0.0.1 port 0, quiet unless a logger is given; takes every startServer option. */
+export function startOpsServer(options: Parameters<typeof startServer>[0]): Promise<RunningServer> {
+  return startServer({ host: '127.0.0.1', httpPort: 0, grpcPort: 0, logger: pino({ level: 'silent' }), ...options });
+}
 
 /** Value of `fail_on_value` in the `simple` model: requests containing it fail in the backend. */
 export const FAIL_VALUE = 7;

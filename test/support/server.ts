@@ -34,7 +34,7 @@ ${extra}
 
 /** Starts inferd quietly on a free port. */
 export function startTestServer(options: Partial<ServerOptions>): Promise<RunningServer> {
-  return startServer({ host: '127.0.0.1', httpPort: 0, logger: pino({ level: 'silent' }), ...options });
+  return startServer({ host: '127.0.0.1', httpPort: 0, grpcPort: 0, logger: pino({ level: 'silent' }), ...options });
 }
 
 /** A fetch helper bound to a running server. */

@@ -74,7 +74,7 @@ export async function* generationEvents(
     full += event.text;
     if (event.type === 'token') {
       const text = release(event.text, false);
-      if (text.length > 0 || (pendingLogprobs.length > 0 && !holding)) {
+      if (text.length > 0) {
         yield { type: 'text', text, ...(handling.logprobs ? { logprobs: pendingLogprobs } : {}) };
         pendingLogprobs = [];
       }

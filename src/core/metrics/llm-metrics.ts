@@ -65,6 +65,11 @@ export interface LlmMetricsHub {
   register(source: LlmMetricsSource): LlmRequestRecorder;
 }
 
+/** The hub to hand out when metrics are off: registering costs nothing and records nothing. */
+export const NOOP_LLM_METRICS_HUB: LlmMetricsHub = {
+  register: () => ({ observe: () => undefined, unregister: () => undefined }),
+};
+
 type Pair<T> = readonly T[];
 
 /** The NIM/vLLM collector: the hub implementation registered on one prom-client registry. */
