@@ -51,6 +51,7 @@ describe('llamacpp backend', () => {
     expect(loaded.config.input?.map((i) => i.name)).toContain('text_input');
     expect(loaded.config.output).toEqual([{ name: 'text_output', data_type: 'TYPE_STRING', dims: [-1] }]);
     expect(loaded.config.parameters?.context_size?.string_value).toBe('128');
+    expect(loaded.config.parameters?.prefill_chunk?.string_value).toBe('64');
     expect(instance).toMatchObject({ kind: 'iterative', maxSequences: 3, contextSize: 128, maxBatchTokens: 64, embeddingSize: 64 });
     expect(instance.vocabulary).toMatchObject({ bos: 1, eos: 2, addBos: true });
     expect(instance.vocabulary.eog).toContain(2);
@@ -124,7 +125,7 @@ describe('llamacpp backend', () => {
 describe('llamaCppSettings', () => {
   const cfg = (p: Record<string, string>) => ({ name: 'x', parameters: Object.fromEntries(Object.entries(p).map(([k, v]) => [k, { string_value: v }])) });
   it('has defaults and reads every parameter', () => {
-    expect(llamaCppSettings(cfg({}))).toMatchObject({ maxSequences: 4, batchSize: 512, threads: 1, gpuLayers: 'auto', gpu: 'auto', embedding: false, ownedBy: 'inferd' });
+    expect(llamaCppSettings(cfg({}))).toMatchObject({ maxSequences: 4, batchSize: 512, prefillChunk: 256, threads: 1, gpuLayers: 'auto', gpu: 'auto', embedding: false, ownedBy: 'inferd' });
     expect(llamaCppSettings(cfg({ context_size: '1024', max_sequences: '8', batch_size: '256', threads: '2', gpu_layers: '0', gpu: 'false', embedding: 'true', prefill_chunk: '64' }))).toMatchObject({
       contextSize: 1024, maxSequences: 8, batchSize: 256, threads: 2, gpuLayers: 0, gpu: false, embedding: true, prefillChunk: 64,
     });

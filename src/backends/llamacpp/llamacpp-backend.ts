@@ -79,6 +79,10 @@ export const llamaCppBackend: Backend = {
         parameters: {
           ...ctx.config.parameters,
           context_size: { string_value: String(contextSize) },
+          max_sequences: { string_value: String(settings.embedding ? 0 : settings.maxSequences) },
+          batch_size: { string_value: String(settings.batchSize) },
+          prefill_chunk: { string_value: String(settings.prefillChunk) },
+          threads: { string_value: String(settings.threads) },
           owned_by: { string_value: settings.ownedBy },
         },
       }),

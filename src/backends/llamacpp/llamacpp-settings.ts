@@ -5,7 +5,8 @@
  * - `context_size`: tokens per sequence (default: the model's training context, at most 4096).
  * - `max_sequences`: parallel sequences (KV-cache slots) per instance (default 4).
  * - `batch_size`: most tokens evaluated per step across sequences (default 512).
- * - `prefill_chunk`: most prompt tokens one sequence evaluates per step (default: `batch_size`).
+ * - `prefill_chunk`: most prompt tokens one sequence evaluates per step (default 256 or
+ *   `batch_size` if smaller): a long prompt is spread over steps so running streams keep flowing.
  * - `threads`: CPU threads per instance (default 1; measured faster than 2 on a 2-core VM).
  * - `gpu_layers`: layers to offload, a number or `auto` (default `auto`; 0 without a GPU).
  * - `gpu`: `auto` (use a GPU build when one works) or `false`.
@@ -21,7 +22,7 @@ export interface LlamaCppSettings {
   readonly contextSize?: number;
   readonly maxSequences: number;
   readonly batchSize: number;
-  readonly prefillChunk?: number;
+  readonly prefillChunk: number;
   readonly threads: number;
   readonly gpuLayers: number | 'auto';
   readonly gpu: 'auto' | false;
@@ -29,6 +30,9 @@ export interface LlamaCppSettings {
   readonly embedding: boolean;
   readonly ownedBy: string;
 }
+
+/** Default prompt chunk per sequence and step: on a CPU, 256 tokens cost a few hundred ms, which bounds the stall of running streams. */
+export const DEFAULT_PREFILL_CHUNK = 256;
 
 /** Default cap on the context when the config gives none (a model may train on 128k). */
 export const DEFAULT_MAX_CONTEXT = 4096;
@@ -62,11 +66,12 @@ export function llamaCppSettings(config: ModelConfig): LlamaCppSettings {
   if (gpuRaw !== undefined && gpuRaw !== '' && gpuRaw !== 'auto' && gpuRaw !== 'false') {
     throw new Error(`parameter gpu must be auto or false, got '${gpuRaw}'`);
   }
+  const batchSize = positiveInt(params, 'batch_size', 512)!;
   const settings: LlamaCppSettings = {
     contextSize: positiveInt(params, 'context_size'),
     maxSequences: positiveInt(params, 'max_sequences', 4)!,
-    batchSize: positiveInt(params, 'batch_size', 512)!,
-    prefillChunk: positiveInt(params, 'prefill_chunk'),
+    batchSize,
+    prefillChunk: Math.min(positiveInt(params, 'prefill_chunk', DEFAULT_PREFILL_CHUNK)!, batchSize),
     threads: positiveInt(params, 'threads', 1)!,
     gpuLayers: !gpuLayersRaw || gpuLayersRaw === 'auto' ? 'auto' : gpuLayerCount(gpuLayersRaw),
     gpu: gpuRaw === 'false' ? false : 'auto',

@@ -1,0 +1,166 @@
+/**
+ * The benchmark targets: (a) inferd over HTTP, streaming OpenAI completions from a server in its
+ * own process; (b) node-llama-cpp driven directly in-process with one context of N sequences,
+ * either the plain way (one `evaluate` loop per request, node-llama-cpp batching whatever is
+ * queued when it dispatches) or in lock-step (every active sequence advanced together each
+ * step, new requests joining at the next step: the engine ceiling, with no HTTP and no
+ * scheduler of ours). All decode greedily, ignore end-of-sequence, and use the same context
+ * size, batch size and thread count.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { getLlama, LlamaLogLevel, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
+import type { RequestRecord, StreamTarget } from './load-generator.js';
+
+/** Engine settings both targets share. */
+export interface EngineSettings {
+  readonly sequences: number;
+  readonly contextSize: number;
+  readonly batchSize: number;
+  readonly threads: number;
+}
+
+/** Starts `serve-llm.ts` in a child process and resolves with its URL. */
+export async function startInferdServer(modelFile: string, engine: EngineSettings): Promise<{ url: string; child: ChildProcess }> {
+  const params = { max_sequences: engine.sequences, context_size: engine.contextSize, batch_size: engine.batchSize, threads: engine.threads };
+  const argv = ['--import', 'tsx', 'bench/llm/serve-llm.ts', '--model', modelFile, '--name', 'bench'];
+  for (const [k, v] of Object.entries(params)) argv.push('--param', `${k}=${v}`);
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+/** Streams `POST /v1/completions` and records token arrival times (usage gives the exact count). */
+export function inferdTarget(url: string, model: string, child?: ChildProcess): StreamTarget {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  return {
+    name: 'inferd (HTTP)',
+    send(prompt, maxTokens) {
+      const body = JSON.stringify({ model, prompt, max_tokens: maxTokens, temperature: 0, ignore_eos: true, stream: true, stream_options: { include_usage: true } });
+      const start = performance.now();
+      return new Promise<RequestRecord>((resolve) => {
+        const tokenTimes: number[] = [];
+        let outputTokens = 0;
+        let buffer = '';
+        const fail = (error: string) => resolve({ start, tokenTimes, end: performance.now(), outputTokens, error });
+        const req = request(`${url}/v1/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+          if (res.statusCode !== 200) {
+            res.resume();
+            return fail(`HTTP ${res.statusCode}`);
+          }
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            const now = performance.now();
+            buffer += chunk;
+            let at: number;
+            while ((at = buffer.indexOf('\n\n')) >= 0) {
+              const data = buffer.slice(6, at);
+              buffer = buffer.slice(at + 2);
+              if (data === '[DONE]') continue;
+              const event = JSON.parse(data) as { choices: { text: string }[]; usage?: { completion_tokens: number } | null };
+              if (event.usage) outputTokens = event.usage.completion_tokens;
+              if (event.choices[0]?.text) tokenTimes.push(now);
+            }
+          });
+          res.on('end', () => resolve({ start, tokenTimes, end: performance.now(), outputTokens: outputTokens || tokenTimes.length }));
+          res.on('error', (e) => fail(String(e)));
+        });
+        req.on('error', (e) => fail(String(e)));
+        req.end(body);
+      });
+    },
+    async close() {
+      agent.destroy();
+      if (child && child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+type Generation = AsyncGenerator<Token, void, void | Token | Token[]>;
+
+/** Advances every active generation together, one batched decode per step. */
+class LockStep {
+  private readonly active: { gen: Generation; onToken: () => boolean; done: () => void }[] = [];
+  private running = false;
+
+  /** Runs `gen` until `onToken` returns false. */
+  run(gen: Generation, onToken: () => boolean): Promise<void> {
+    return new Promise((done) => {
+      this.active.push({ gen, onToken, done });
+      if (!this.running) void this.loop();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    while (this.active.length > 0) {
+      const batch = [...this.active];
+      const results = await Promise.all(batch.map((a) => a.gen.next()));
+      batch.forEach((a, i) => {
+        if (!results[i]!.done && a.onToken()) return;
+        this.active.splice(this.active.indexOf(a), 1);
+        void a.gen.return();
+        a.done();
+      });
+    }
+    this.running = false;
+  }
+}
+
+/** node-llama-cpp in this process: one context with `sequences` sequences, one request per free sequence. */
+export async function directTarget(modelFile: string, engine: EngineSettings, lockStep = false): Promise<StreamTarget> {
+  const llama = await getLlama({ gpu: 'auto', build: 'never', logLevel: LlamaLogLevel.error });
+  const model: LlamaModel = await llama.loadModel({ modelPath: modelFile, gpuLayers: llama.gpu === false ? 0 : 'auto' });
+  const context: LlamaContext = await model.createContext({ contextSize: engine.contextSize, sequences: engine.sequences, batchSize: engine.batchSize, threads: engine.threads });
+  const free: LlamaContextSequence[] = Array.from({ length: engine.sequences }, () => context.getSequence());
+  const waiting: ((s: LlamaContextSequence) => void)[] = [];
+  const acquire = (): Promise<LlamaContextSequence> => (free.length > 0 ? Promise.resolve(free.pop()!) : new Promise((r) => waiting.push(r)));
+  const release = (s: LlamaContextSequence): void => {
+    const w = waiting.shift();
+    if (w) w(s);
+    else free.push(s);
+  };
+  const stepper = lockStep ? new LockStep() : undefined;
+  return {
+    name: lockStep ? 'node-llama-cpp (direct, lock-step)' : 'node-llama-cpp (direct)',
+    async send(prompt, maxTokens) {
+      const start = performance.now();
+      const seq = await acquire();
+      const tokenTimes: number[] = [];
+      try {
+        await seq.eraseContextTokenRanges([{ start: 0, end: seq.nextTokenIndex }]);
+        const tokens = [model.tokens.bos!, ...model.tokenize(prompt)] as Token[];
+        const gen = seq.evaluate(tokens, { temperature: 0, yieldEogToken: true });
+        if (stepper) {
+          await stepper.run(gen, () => tokenTimes.push(performance.now()) < maxTokens);
+        } else {
+          for await (const _token of gen) {
+            tokenTimes.push(performance.now());
+            if (tokenTimes.length >= maxTokens) break;
+          }
+        }
+        return { start, tokenTimes, end: performance.now(), outputTokens: tokenTimes.length };
+      } catch (err) {
+        return { start, tokenTimes, end: performance.now(), outputTokens: tokenTimes.length, error: String(err) };
+      } finally {
+        release(seq);
+      }
+    },
+    async close() {
+      await context.dispose();
+      await model.dispose();
+    },
+  };
+}
