@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { BackendLogger } from './backends/backend.js';
 import { BackendRegistry } from './backends/backend-registry.js';
 import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './config/server-options.js';
+import { createSingleModelRepository, type SingleModelRepository } from './config/single-model-repository.js';
 import { createLogger } from './core/logging/logger.js';
 import { instrumentSchedulerFactory } from './core/metrics/instrument-versions.js';
 import { ModelServer } from './core/model-server.js';
@@ -16,6 +17,8 @@ import { ResponseCache } from './core/response-cache.js';
 import { RateLimiter } from './core/scheduling/rate-limiter.js';
 import { installAccessControl, type AccessControlOptions } from './protocols/http/access-control.js';
 import { buildHttpServer } from './protocols/http/server.js';
+import { generateRoutes } from './protocols/kserve-http/generate-routes.js';
+import { openAiRoutes } from './protocols/openai/index.js';
 import { startGrpcServer, type GrpcServerHandle } from './protocols/kserve-grpc/index.js';
 import { type Observability, setupObservability } from './protocols/observability.js';
 import { loadApiKeys } from './security/api-keys.js';
@@ -52,9 +55,12 @@ export class StartupError extends Error {
 export async function startServer(
   partial: Partial<ServerOptions> & { logger?: Logger; tracing?: Parameters<typeof setupObservability>[0]['tracing'] },
 ): Promise<RunningServer> {
-  const options: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...partial };
-  const log = partial.logger ?? createLogger(options.logLevel, options.logFormat);
-  if (!options.modelRepository) throw new StartupError('--model-repository is required');
+  const requested: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...partial };
+  const log = partial.logger ?? createLogger(requested.logLevel, requested.logFormat);
+  const single = await singleModelRepository(requested);
+  const options: ServerOptions = single ? { ...requested, modelRepository: single.dir, modelControlMode: 'none', loadModels: [] } : requested;
+  if (!options.modelRepository) throw new StartupError('--model-repository or --model is required');
+  if (single) log.info({ model: single.name, file: single.file }, 'serving one GGUF model (--model)');
   const observability = setupObservability({
     options,
     log,
@@ -69,6 +75,7 @@ export async function startServer(
     isReady: (name, version) => inference.isModelReady(name, version),
     ...(options.cacheConfig ? { cache: new ResponseCache(options.cacheConfig.sizeBytes) } : {}),
     ...(options.rateLimit === 'execution_count' ? { rateLimiter: new RateLimiter(options.rateLimitResources) } : {}),
+    llm: { maxQueue: options.maxQueue, log: backendLogger(log), metrics: observability.llmMetrics },
   });
   const schedulerFactory = instrumentSchedulerFactory(baseSchedulerFactory, observability.instruments);
   const repository = new RepositoryManager({
@@ -98,6 +105,8 @@ export async function startServer(
   });
   installAccessControl(http, access);
   observability.register(http);
+  await http.register(openAiRoutes, { inference });
+  await http.register(generateRoutes, { inference });
   await http.listen({ host: options.host, port: options.httpPort });
   const address = http.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : options.httpPort;
@@ -112,6 +121,7 @@ export async function startServer(
     await http.close();
     await repository.shutdown();
     await observability.close();
+    await single?.cleanup();
     throw new StartupError(`models failed to load: ${failed.join(', ')}`);
   }
   if (options.modelControlMode === 'poll') repository.startPolling(options.repositoryPollSecs);
@@ -125,10 +135,26 @@ export async function startServer(
       await Promise.all([http.close(), grpc?.close(options.exitTimeoutSecs * 1000)]);
       await repository.shutdown();
       await observability.close();
+      await single?.cleanup();
     })();
     return closing;
   };
   return { inference, repository, http, httpPort, grpcPort: grpc?.port, log, observability, ...(metricsPort !== undefined ? { metricsPort } : {}), close };
+}
+
+/** The generated one-model repository of `--model`, if given; refuses `--model` together with a repository. */
+async function singleModelRepository(options: ServerOptions): Promise<SingleModelRepository | undefined> {
+  if (!options.model) return undefined;
+  if (options.modelRepository) throw new StartupError('--model and --model-repository cannot be used together');
+  try {
+    return await createSingleModelRepository({
+      file: options.model,
+      parameters: options.llmParameters,
+      ...(options.servedModelName ? { servedModelName: options.servedModelName } : {}),
+    });
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
 }
 
 /** Starts the KServe gRPC front-end unless it is off or access control would be bypassed by it. */

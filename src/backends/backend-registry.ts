@@ -10,6 +10,7 @@ type Factory = () => Promise<Backend>;
 const BUILT_IN: Readonly<Record<string, Factory>> = {
   identity: async () => (await import('./identity/index.js')).identityBackend,
   onnxruntime: async () => (await import('./onnxruntime/index.js')).onnxRuntimeBackend,
+  llamacpp: async () => (await import('./llamacpp/index.js')).llamaCppBackend,
 };
 
 /** Resolves backends by name, loading each implementation once. */

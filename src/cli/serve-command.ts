@@ -7,6 +7,7 @@ import {
   LOG_LEVELS,
   parseBool,
   parseCacheConfig,
+  parseKeyValue,
   parsePort,
   parseSeconds,
   parseSize,
@@ -29,6 +30,12 @@ function arg<T>(parse: (v: string) => T): (v: string) => T {
   };
 }
 
+function parseCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got '${v}'`);
+  return n;
+}
+
 /** Builds an option with its `INFERD_*` environment variable named after the flag. */
 function opt(flags: string, description: string): Option {
   const long = /--([a-z0-9-]+)/.exec(flags)?.[1] ?? '';
@@ -39,8 +46,19 @@ function opt(flags: string, description: string): Option {
 export function addServeCommand(program: Command, run: (options: ServerOptions) => Promise<void>): Command {
   return program
     .command('serve')
-    .description('serve a Triton-layout model repository over KServe v2 (HTTP)')
+    .description('serve a Triton-layout model repository over KServe v2 (HTTP, gRPC), and its LLMs over the OpenAI API')
     .addOption(opt('--model-repository <dir>', 'model repository folder (<repo>/<model>/config.pbtxt, numbered versions)'))
+    .addOption(opt('--model <file.gguf>', 'serve this one GGUF LLM instead of a repository'))
+    .addOption(opt('--served-model-name <name>', 'name the --model LLM is served under (default: the file name)'))
+    .addOption(
+      opt('--llm-parameter <key=value>', 'llamacpp parameter for --model: context_size, max_sequences, threads, batch_size, gpu_layers, ... (repeatable)').argParser(
+        (v: string, prev: Record<string, string> | undefined) => {
+          const [k, val] = arg(parseKeyValue)(v);
+          return { ...prev, [k]: val };
+        },
+      ),
+    )
+    .addOption(opt('--max-queue <n>', 'LLM requests that may wait for a free sequence; beyond it, 429 with Retry-After').default(D.maxQueue).argParser(arg(parseCount)))
     .addOption(opt('--host <address>', 'address to listen on').default(D.host))
     .addOption(opt('--http-port <port>', 'HTTP port (0 = any free port)').default(D.httpPort).argParser(arg(parsePort)))
     .addOption(
@@ -127,5 +145,9 @@ export function toServerOptions(raw: Record<string, unknown>): ServerOptions {
     logFormat: (raw.logFormat as ServerOptions['logFormat'] | undefined) ?? D.logFormat,
     logRequests: bool(raw.logRequests, D.logRequests),
     ...(typeof raw.otlpEndpoint === 'string' && raw.otlpEndpoint !== '' ? { otlpEndpoint: raw.otlpEndpoint } : {}),
+    ...(typeof raw.model === 'string' && raw.model !== '' ? { model: raw.model } : {}),
+    ...(typeof raw.servedModelName === 'string' && raw.servedModelName !== '' ? { servedModelName: raw.servedModelName } : {}),
+    llmParameters: (raw.llmParameter as Record<string, string> | undefined) ?? {},
+    maxQueue: Number(raw.maxQueue ?? D.maxQueue),
   };
 }

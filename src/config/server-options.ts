@@ -67,6 +67,14 @@ export interface ServerOptions {
   readonly logRequests: boolean;
   /** OTLP/HTTP endpoint for traces; absent = tracing off. */
   readonly otlpEndpoint?: string;
+  /** Single-model shortcut: a GGUF file served as the only model (instead of a repository). */
+  readonly model?: string;
+  /** Name `--model` is served under; defaults to the file name without `.gguf`. */
+  readonly servedModelName?: string;
+  /** llamacpp config parameters for the `--model` shortcut (context_size, max_sequences, threads, ...). */
+  readonly llmParameters: Readonly<Record<string, string>>;
+  /** Requests an LLM lets wait for a free sequence before it answers 429. */
+  readonly maxQueue: number;
 }
 
 /** Response cache settings (only Triton's `local` cache exists). */
@@ -101,7 +109,16 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   grpcPort: 8001,
   grpcMaxMessageSize: 64 * 1024 * 1024,
   allowRemoteAdmin: false,
+  llmParameters: {},
+  maxQueue: 256,
 };
+
+/** Parses one `KEY=VALUE` of `--llm-parameter`. */
+export function parseKeyValue(value: string): [string, string] {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new Error(`expected KEY=VALUE, got '${value}'`);
+  return [value.slice(0, eq).trim(), value.slice(eq + 1).trim()];
+}
 
 /** Parses Triton's `--cache-config local,size=BYTES` (size takes the k/m/g suffixes too). */
 export function parseCacheConfig(value: string): CacheConfig {

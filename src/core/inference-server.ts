@@ -4,6 +4,7 @@
  * backends. Every method reports failures as InferError.
  */
 import type { ModelConfig } from '../config/model-config.js';
+import type { LlmModel } from './llm/types.js';
 import type { InferenceRequest, InferenceResult, TensorSpec } from './types.js';
 
 /** Lifecycle state of one model version, with Triton's names. */
@@ -74,6 +75,13 @@ export interface LoadOptions {
   readonly files?: ReadonlyMap<string, Uint8Array>;
 }
 
+/** One served LLM (the newest ready version of a model with iterative instances). */
+export interface ListedLlm {
+  readonly name: string;
+  readonly version: number;
+  readonly model: LlmModel;
+}
+
 /** The core's surface towards all front-ends. */
 export interface InferenceServer {
   /** True while the process serves requests at all. */
@@ -98,4 +106,8 @@ export interface InferenceServer {
   unloadModel(name: string, options?: { unloadDependents?: boolean }): Promise<void>;
   /** Statistics for all models, one model, or one version. */
   modelStatistics(name?: string, version?: number): readonly ModelStatistics[];
+  /** The ready LLM `name` (its newest ready version); throws NOT_FOUND, or INVALID_ARGUMENT for a model that is not an LLM. */
+  llmModel(name: string): LlmModel;
+  /** Every ready LLM, by name. */
+  listLlmModels(): readonly ListedLlm[];
 }

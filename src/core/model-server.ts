@@ -6,9 +6,11 @@
 import { configDataTypeToDataType } from '../config/datatypes.js';
 import type { ConfigDataType, ModelConfig } from '../config/model-config.js';
 import { classify } from './classification.js';
+import type { LlmModel } from './llm/types.js';
 import { InferError } from './errors.js';
 import type {
   InferenceServer,
+  ListedLlm,
   LoadOptions,
   ModelMetadata,
   ModelStatistics,
@@ -174,6 +176,29 @@ export class ModelServer implements InferenceServer {
     const ready = this.opts.repository.versionsOf(name).filter((v) => v.lifecycle.state === 'READY');
     if (ready.length === 0) throw new InferError('NOT_FOUND', `requested model '${name}' has no available versions`);
     return ready.map((v) => v.stats.snapshot());
+  }
+
+  llmModel(name: string): LlmModel {
+    let v: ModelVersion;
+    try {
+      v = this.opts.repository.getReady(name);
+    } catch (err) {
+      // NOTE: OpenAI clients expect 404 for any model /v1/models does not list, loaded or not.
+      if (err instanceof InferError && err.code === 'MODEL_NOT_READY') throw new InferError('NOT_FOUND', `The model '${name}' is not loaded`);
+      throw err;
+    }
+    if (!v.llm) throw new InferError('INVALID_ARGUMENT', `model '${name}' is not an LLM (backend '${v.config.backend ?? v.config.platform ?? ''}'); use the KServe infer API`);
+    return v.llm;
+  }
+
+  listLlmModels(): readonly ListedLlm[] {
+    const newest = new Map<string, ListedLlm>();
+    for (const v of this.opts.repository.allVersions()) {
+      if (v.lifecycle.state !== 'READY' || !v.llm) continue;
+      const seen = newest.get(v.name);
+      if (!seen || seen.version < v.version) newest.set(v.name, { name: v.name, version: v.version, model: v.llm });
+    }
+    return [...newest.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   private prepare(request: InferenceRequest): ModelVersion {

@@ -45,6 +45,8 @@ describe('generateExampleRepository', () => {
       'simple_sequence/config.pbtxt',
       'simple_string/1/model.onnx',
       'simple_string/config.pbtxt',
+      'tiny_llm/1/model.gguf',
+      'tiny_llm/config.pbtxt',
     ]);
     expect(written).toHaveLength(files.length);
 

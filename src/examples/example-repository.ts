@@ -11,10 +11,11 @@ import { identityFp32Example } from './models/identity.js';
 import { mlpExample } from './models/mlp.js';
 import { simpleExample, simpleStringExample } from './models/simple.js';
 import { simpleDynaSequenceExample, simpleSequenceExample } from './models/sequence.js';
+import { tinyLlmExample } from './models/tiny-llm.js';
 
 /** Every example model, freshly built. */
 export function exampleModels(): ExampleModel[] {
-  return [simpleExample(), simpleStringExample(), identityFp32Example(), mlpExample(), simpleEnsembleExample(), simpleSequenceExample(), simpleDynaSequenceExample()];
+  return [simpleExample(), simpleStringExample(), identityFp32Example(), mlpExample(), simpleEnsembleExample(), simpleSequenceExample(), simpleDynaSequenceExample(), tinyLlmExample()];
 }
 
 async function writeIfChanged(path: string, content: Uint8Array | string): Promise<boolean> {

@@ -40,7 +40,7 @@ function bytes(text: string): Buffer {
   return Buffer.concat([Buffer.from(Uint32Array.of(b.length).buffer), b]);
 }
 
-function generate(id: string, prompt: string, maxTokens: number) {
+function generate(id: string, prompt: string, maxTokens: number, stream = true) {
   return {
     model_name: 'tinystories',
     id,
@@ -49,8 +49,9 @@ function generate(id: string, prompt: string, maxTokens: number) {
       { name: 'text_input', datatype: 'BYTES', shape: [1] },
       { name: 'max_tokens', datatype: 'INT32', shape: [1] },
       { name: 'temperature', datatype: 'FP32', shape: [1] },
+      { name: 'stream', datatype: 'BOOL', shape: [1] },
     ],
-    raw_input_contents: [bytes(prompt), Buffer.from(Int32Array.of(maxTokens).buffer), Buffer.from(Float32Array.of(0).buffer)],
+    raw_input_contents: [bytes(prompt), Buffer.from(Int32Array.of(maxTokens).buffer), Buffer.from(Float32Array.of(0).buffer), Buffer.from([stream ? 1 : 0])],
   };
 }
 
@@ -95,6 +96,22 @@ describe.skipIf(skipReason !== undefined)('ModelStreamInfer with the llamacpp ba
       .join('');
     // Greedy decoding of this prompt continues ", there was a little girl named Lily." (shared/README.md).
     expect(text).toContain('Lily');
+  });
+
+  it('answers stream=false with one response holding the whole text and the requested counts', async () => {
+    const request = generate('whole', 'Once upon a time', 12, false);
+    request.inputs.push({ name: 'return_finish_reason', datatype: 'BOOL', shape: [1] }, { name: 'return_num_output_tokens', datatype: 'BOOL', shape: [1] });
+    request.raw_input_contents.push(Buffer.from([1]), Buffer.from([1]));
+    const s = openStream(client, 60_000);
+    s.send(request);
+    expect(await s.end()).toMatchObject({ code: status.OK });
+    expect(s.responses).toHaveLength(2);
+    const whole = s.responses[0].infer_response;
+    const output = (name: string): Buffer => whole.raw_output_contents[whole.outputs.findIndex((o: { name: string }) => o.name === name)];
+    expect(strings(output('text_output'))[0]).toContain('there was');
+    expect(strings(output('finish_reason'))).toEqual(['length']);
+    expect(output('num_output_tokens').readUInt32LE(0)).toBe(12);
+    expect(param(s.responses[1].infer_response, 'triton_final_response')).toBe(true);
   });
 
   it('a cancel mid-generation ends the stream and leaves the model serving', async () => {

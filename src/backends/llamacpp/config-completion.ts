@@ -14,9 +14,18 @@ const LLM_INPUTS: readonly ModelInput[] = [
   { name: 'top_p', data_type: 'TYPE_FP32', dims: [1], optional: true },
   { name: 'top_k', data_type: 'TYPE_INT32', dims: [1], optional: true },
   { name: 'seed', data_type: 'TYPE_INT64', dims: [1], optional: true },
+  { name: 'exclude_input_in_output', data_type: 'TYPE_BOOL', dims: [1], optional: true },
+  { name: 'return_finish_reason', data_type: 'TYPE_BOOL', dims: [1], optional: true },
+  { name: 'return_num_input_tokens', data_type: 'TYPE_BOOL', dims: [1], optional: true },
+  { name: 'return_num_output_tokens', data_type: 'TYPE_BOOL', dims: [1], optional: true },
 ];
 
-const LLM_OUTPUTS: readonly ModelOutput[] = [{ name: 'text_output', data_type: 'TYPE_STRING', dims: [-1] }];
+const LLM_OUTPUTS: readonly ModelOutput[] = [
+  { name: 'text_output', data_type: 'TYPE_STRING', dims: [-1] },
+  { name: 'finish_reason', data_type: 'TYPE_STRING', dims: [-1] },
+  { name: 'num_input_tokens', data_type: 'TYPE_UINT32', dims: [1] },
+  { name: 'num_output_tokens', data_type: 'TYPE_UINT32', dims: [1] },
+];
 
 /** `config` with the LLM inputs, outputs, decoupled policy and no Triton batching (the batcher batches). */
 export function completeLlmConfig(config: ModelConfig): ModelConfig {

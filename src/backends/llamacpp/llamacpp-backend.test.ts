@@ -49,7 +49,7 @@ describe('llamacpp backend', () => {
   it('completes the config to the LLM shape and reports its settings', () => {
     expect(loaded.config.model_transaction_policy).toEqual({ decoupled: true });
     expect(loaded.config.input?.map((i) => i.name)).toContain('text_input');
-    expect(loaded.config.output).toEqual([{ name: 'text_output', data_type: 'TYPE_STRING', dims: [-1] }]);
+    expect(loaded.config.output?.map((o) => o.name)).toEqual(['text_output', 'finish_reason', 'num_input_tokens', 'num_output_tokens']);
     expect(loaded.config.parameters?.context_size?.string_value).toBe('128');
     expect(loaded.config.parameters?.prefill_chunk?.string_value).toBe('64');
     expect(instance).toMatchObject({ kind: 'iterative', maxSequences: 3, contextSize: 128, maxBatchTokens: 64, embeddingSize: 64 });

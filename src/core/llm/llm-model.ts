@@ -7,6 +7,7 @@
 import type { ModelConfig } from '../../config/model-config.js';
 import type { BackendLogger, IterativeInstance } from '../../backends/backend.js';
 import { InferError } from '../errors.js';
+import type { LlmMetricsHub, LlmRequestRecorder, LlmStatsSnapshot } from '../metrics/llm-metrics.js';
 import { ContinuousBatcher } from '../scheduling/continuous-batcher.js';
 import { ChatTemplate } from './chat-template.js';
 import { generationEvents } from './generation-stream.js';
@@ -24,6 +25,8 @@ export interface CreateLlmModelOptions {
   /** Requests that may wait for a sequence before new ones get RATE_LIMITED. */
   readonly maxQueue: number;
   readonly log: BackendLogger;
+  /** Where the model reports NIM/vLLM metrics; none when metrics are off. */
+  readonly metrics?: LlmMetricsHub;
 }
 
 function stringParameters(config: ModelConfig): Record<string, string> {
@@ -45,6 +48,7 @@ class BatchedLlmModel implements LlmModel {
   private template?: ChatTemplate;
   private nextEmbedder = 0;
   private draining = false;
+  private readonly recorder?: LlmRequestRecorder;
 
   constructor(private readonly options: CreateLlmModelOptions) {
     const primary = options.instances[0];
@@ -71,6 +75,7 @@ class BatchedLlmModel implements LlmModel {
       created: Math.floor(Date.now() / 1000),
       parameters: stringParameters(options.config),
     };
+    this.recorder = options.metrics?.register({ modelName: options.name, snapshot: () => metricsSnapshot(this.stats()) });
   }
 
   private chatTemplate(): ChatTemplate {
@@ -91,9 +96,11 @@ class BatchedLlmModel implements LlmModel {
   async generate(request: GenerateRequest): Promise<AsyncIterable<GenerationEvent>> {
     if (!this.batcher) throw new InferError('UNSUPPORTED', `model '${this.info.name}' only serves embeddings`);
     if (this.draining) throw new InferError('UNAVAILABLE', `model '${this.info.name}' is shutting down`);
+    const arrival = performance.now();
     const prepared = await prepareRequest(this.primary, request, () => this.chatTemplate());
     const events = this.batcher.submit(prepared.sequence);
-    return generationEvents(events, this.primary.vocabulary, prepared.handling);
+    const generated = generationEvents(events, this.primary.vocabulary, prepared.handling);
+    return this.recorder ? observed(generated, arrival, this.recorder) : generated;
   }
 
   async embed(inputs: readonly (string | readonly number[])[], signal?: AbortSignal): Promise<EmbeddingResult> {
@@ -155,7 +162,47 @@ class BatchedLlmModel implements LlmModel {
 
   async close(): Promise<void> {
     this.draining = true;
+    this.recorder?.unregister();
     await this.batcher?.close();
+  }
+}
+
+function metricsSnapshot(s: LlmStats): LlmStatsSnapshot {
+  return {
+    running: s.running,
+    waiting: s.waiting,
+    maxRequests: s.maxSequences,
+    kvCacheUsage: s.kvCacheUsage,
+    promptTokens: s.promptTokensTotal,
+    generationTokens: s.generationTokensTotal,
+    successByReason: { stop: s.requestsFinished.stop, length: s.requestsFinished.length, abort: s.requestsFinished.aborted },
+    failures: s.requestsFinished.error,
+    prefixCacheQueries: s.promptTokensTotal,
+    prefixCacheHits: s.prefixCachedTokens,
+  };
+}
+
+/** Passes `events` through, timing the streamed pieces; a finished request is observed once. */
+async function* observed(events: AsyncIterable<GenerationEvent>, arrival: number, recorder: LlmRequestRecorder): AsyncIterable<GenerationEvent> {
+  let first: number | undefined;
+  let last = 0;
+  const gaps: number[] = [];
+  for await (const event of events) {
+    if (event.type === 'text' && event.text.length > 0) {
+      const now = performance.now();
+      if (first === undefined) first = now;
+      else gaps.push((now - last) / 1000);
+      last = now;
+    } else if (event.type === 'done') {
+      recorder.observe({
+        ...(first !== undefined ? { timeToFirstTokenSeconds: (first - arrival) / 1000 } : {}),
+        interTokenSeconds: gaps,
+        e2eSeconds: (performance.now() - arrival) / 1000,
+        promptTokens: event.usage.promptTokens,
+        generationTokens: event.usage.completionTokens,
+      });
+    }
+    yield event;
   }
 }
 

@@ -9,6 +9,7 @@ import type { Backend, BackendLogger, BatchInstance, DecoupledInstance, Instance
 import type { ModelConfig } from '../../config/model-config.js';
 import { normalizeModelConfig } from '../../config/normalize-model-config.js';
 import { validateModelConfig } from '../../config/validate-model-config.js';
+import type { LlmModel } from '../llm/types.js';
 import { requestBatchSize } from '../request-validation.js';
 import type { InferenceRequest } from '../types.js';
 import { DirectScheduler } from '../scheduling/direct-scheduler.js';
@@ -58,6 +59,8 @@ export class ModelVersion {
   /** Class labels per output name, from `label_filename`. */
   readonly labels = new Map<string, readonly string[]>();
   scheduler: Scheduler | undefined;
+  /** The LLM surface (OpenAI, generate) of a version with iterative instances; set by the scheduler factory. */
+  llm: LlmModel | undefined;
   /** Absolute path of `<repo>/<model>`; set when loading starts. */
   modelDir = '';
   private loaded: LoadedModel | undefined;
@@ -109,6 +112,10 @@ export class ModelVersion {
   }
 
   private async release(): Promise<void> {
+    // NOTE: the batcher must stop stepping before its instances are disposed under it.
+    const llm = this.llm;
+    this.llm = undefined;
+    await llm?.close().catch(() => undefined);
     const instances = this.instances;
     this.instances = [];
     await Promise.allSettled(instances.map((i) => i.dispose()));

@@ -1,8 +1,13 @@
 /**
  * The scheduler factory the composition root hands the repository: ensembles get the ensemble
  * scheduler, other models the base factory's scheduler over rate-limited instances (when the rate
- * limiter is on), and any model with `response_cache { enable: true }` gets the cache in front.
+ * limiter is on), LLMs (iterative instances) get a continuous batcher behind the KServe tensor
+ * adapter, and any model with `response_cache { enable: true }` gets the cache in front.
  */
+import type { BackendLogger, IterativeInstance, ModelInstance } from '../../backends/backend.js';
+import { createLlmModel } from '../llm/index.js';
+import type { LlmMetricsHub } from '../metrics/llm-metrics.js';
+import { LlmTensorScheduler } from '../scheduling/llm-tensor-scheduler.js';
 import { CachingScheduler } from '../scheduling/caching-scheduler.js';
 import { EnsembleScheduler, type ComposingInfer } from '../scheduling/ensemble-scheduler.js';
 import { rateLimitInstances } from '../scheduling/rate-limited-instance.js';
@@ -24,6 +29,20 @@ export interface SchedulerFeatures {
   readonly cache?: ResponseCache;
   /** Present only when --rate-limit is execution_count. */
   readonly rateLimiter?: RateLimiter;
+  /** Settings of LLM model versions; without them an LLM cannot be served. */
+  readonly llm?: LlmFeatures;
+}
+
+/** What the continuous batcher of an LLM version needs from the server. */
+export interface LlmFeatures {
+  /** Requests that may wait for a free sequence before new ones get 429 (`--max-queue`). */
+  readonly maxQueue: number;
+  readonly log: BackendLogger;
+  readonly metrics?: LlmMetricsHub;
+}
+
+function allIterative(instances: readonly ModelInstance[]): instances is readonly IterativeInstance[] {
+  return instances.length > 0 && instances.every((i) => i.kind === 'iterative');
 }
 
 /** Builds the factory; throws from the factory (making the version UNAVAILABLE) when an ensemble cannot run. */
@@ -36,6 +55,11 @@ export function composeSchedulerFactory(features: SchedulerFeatures): SchedulerF
       if (!infer || !isReady) throw new Error(`ensemble '${v.name}' cannot be served: no composing-model path configured`);
       checkComposingModels(v.config, isReady);
       scheduler = new EnsembleScheduler({ config: v.config, infer, stats: v.stats, batchSizeOf: (r) => requestBatchSize(r, v.config) });
+    } else if (allIterative(instances)) {
+      if (!features.llm) throw new Error(`model '${v.name}' is an LLM but this server has no LLM scheduling configured`);
+      const { maxQueue, log, metrics } = features.llm;
+      v.llm = createLlmModel({ name: v.name, version: v.version, config: v.config, instances, maxQueue, log, ...(metrics ? { metrics } : {}) });
+      scheduler = new LlmTensorScheduler(v.llm, v.stats);
     } else {
       const gated = features.rateLimiter ? rateLimitInstances(features.rateLimiter, v.config, instances) : instances;
       scheduler = base(v, gated);

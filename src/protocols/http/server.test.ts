@@ -14,6 +14,12 @@ const LIMIT = 64 * 1024;
 
 /** 'echo' returns its inputs; 'slow' waits until the client goes away and records that. */
 class FakeServer implements InferenceServer {
+  llmModel(name: string): never {
+    throw new InferError('NOT_FOUND', `no LLM '${name}'`);
+  }
+  listLlmModels(): [] {
+    return [];
+  }
   abortedRequests = 0;
   private abortWaiters: (() => void)[] = [];
 

@@ -9,6 +9,12 @@ import { buildHttpServer } from '../http/server.js';
 
 /** Echoes inputs back; records each request's model and whether Fastify's hooks saw it. */
 class EchoServer implements InferenceServer {
+  llmModel(name: string): never {
+    throw new InferError('NOT_FOUND', `no LLM '${name}'`);
+  }
+  listLlmModels(): [] {
+    return [];
+  }
   readonly seen: { name: string; version?: number }[] = [];
 
   isLive = () => true;

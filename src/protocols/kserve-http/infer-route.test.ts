@@ -11,6 +11,12 @@ import { buildHttpServer } from '../http/server.js';
  * 'identity' echoes its inputs, 'boom' fails with an internal error, anything else is unknown.
  */
 class FakeInferServer implements InferenceServer {
+  llmModel(name: string): never {
+    throw new InferError('NOT_FOUND', `no LLM '${name}'`);
+  }
+  listLlmModels(): [] {
+    return [];
+  }
   lastRequest?: InferenceRequest;
 
   isLive = () => true;

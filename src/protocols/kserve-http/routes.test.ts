@@ -37,6 +37,12 @@ function stats(name: string, version: string, count: number): ModelStatistics {
 
 /** A core stand-in with two models ('simple' v1+v2 ready, 'cold' not ready) that records control calls. */
 class FakeRepositoryServer implements InferenceServer {
+  llmModel(name: string): never {
+    throw new InferError('NOT_FOUND', `no LLM '${name}'`);
+  }
+  listLlmModels(): [] {
+    return [];
+  }
   live = true;
   ready = true;
   readonly loads: { name: string; options?: LoadOptions }[] = [];

@@ -2,14 +2,10 @@
  * The slice of the core facade the OpenAI front-end uses. The core's InferenceServer provides
  * these members; tests pass a small object of the same shape.
  */
+import type { ListedLlm } from '../../core/inference-server.js';
 import type { LlmModel } from '../../core/llm/index.js';
 
-/** One served LLM as the facade lists it. */
-export interface ListedLlm {
-  readonly name: string;
-  readonly version: number;
-  readonly model: LlmModel;
-}
+export type { ListedLlm };
 
 /** What OpenAI routes call on the core. */
 export interface OpenAiInference {

@@ -62,6 +62,12 @@ function stats(name: string): ModelStatistics {
 
 /** The fake. Public fields record what arrived so tests can assert on the decoded requests. */
 export class FakeInferenceServer implements InferenceServer {
+  llmModel(name: string): never {
+    throw new InferError('NOT_FOUND', `no LLM '${name}'`);
+  }
+  listLlmModels(): [] {
+    return [];
+  }
   readonly requests: InferenceRequest[] = [];
   /** Ids of requests whose AbortSignal fired. */
   readonly aborted: string[] = [];
