@@ -6,7 +6,10 @@
  *
  *   node --import tsx bench/llm/run.ts [--concurrency 1,4,16] [--max-tokens 128] [--requests N]
  *     [--targets inferd,direct,lockstep] [--poisson-rate R --poisson-requests M] [--prefix]
- *     [--context-size 512] [--batch-size 512] [--threads 1] [--cache-dir DIR] [--json FILE]
+ *     [--context-size 512] [--batch-size 512] [--threads 1] [--instances N] [--cache-dir DIR] [--json FILE]
+ *
+ * `--instances N` splits inferd's sequences over N llama.cpp contexts (instance_group count), each
+ * with `--threads` threads; the direct targets keep one context, so compare such rows with care.
  */
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -27,7 +30,7 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const concurrencies = opt('--concurrency', '1,4,16').split(',').map(Number);
 const maxTokens = Number(opt('--max-tokens', '128'));
 const targets = opt('--targets', 'inferd,direct,lockstep').split(',');
-const base: Omit<EngineSettings, 'sequences'> = { contextSize: Number(opt('--context-size', '512')), batchSize: Number(opt('--batch-size', '512')), threads: Number(opt('--threads', '1')) };
+const base: Omit<EngineSettings, 'sequences'> = { contextSize: Number(opt('--context-size', '512')), batchSize: Number(opt('--batch-size', '512')), threads: Number(opt('--threads', '1')), instances: Number(opt('--instances', '1')) };
 const slo: Slo = { ttftMs: Number(opt('--slo-ttft', '2000')), tpotMs: Number(opt('--slo-tpot', '100')) };
 
 /** A unique prompt per (run, index): a numbered line of seeded words. */

@@ -8,34 +8,49 @@
  * size, batch size and thread count.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { getLlama, LlamaLogLevel, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { RequestRecord, StreamTarget } from './load-generator.js';
 
 /** Engine settings both targets share. */
 export interface EngineSettings {
   readonly sequences: number;
+  /** llama.cpp contexts inferd splits the sequences over (its instance_group count); the direct target always uses one. */
+  readonly instances?: number;
   readonly contextSize: number;
   readonly batchSize: number;
   readonly threads: number;
 }
 
-/** Starts `serve-llm.ts` in a child process and resolves with its URL. */
+/** A free TCP port on 127.0.0.1 (the server binds it right after). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts `inferd serve --model FILE` in a child process, like a deployment, and resolves once it is ready. */
 export async function startInferdServer(modelFile: string, engine: EngineSettings): Promise<{ url: string; child: ChildProcess }> {
-  const params = { max_sequences: engine.sequences, context_size: engine.contextSize, batch_size: engine.batchSize, threads: engine.threads };
-  const argv = ['--import', 'tsx', 'bench/llm/serve-llm.ts', '--model', modelFile, '--name', 'bench'];
-  for (const [k, v] of Object.entries(params)) argv.push('--param', `${k}=${v}`);
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return { url, child };
+  const instances = engine.instances ?? 1;
+  const params = { max_sequences: Math.ceil(engine.sequences / instances), context_size: engine.contextSize, batch_size: engine.batchSize, threads: engine.threads, gpu: 'false' };
+  const port = await freePort();
+  const argv = ['--import', 'tsx', 'src/main.ts', 'serve', '--model', modelFile, '--served-model-name', 'bench', '--http-port', String(port), '--allow-grpc', 'false', '--max-queue', '1024', '--log-level', 'warn', '--model-instances', String(instances)];
+  for (const [k, v] of Object.entries(params)) argv.push('--llm-parameter', `${k}=${v}`);
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'inherit', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`inferd exited with ${code}`))));
+  // NOTE: the later, deliberate exit at close() must not surface as an unhandled rejection.
+  exited.catch(() => undefined);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const ready = await Promise.race([fetch(`${url}/v1/health/ready`).then((r) => r.ok, () => false), exited]);
+    if (ready) return { url, child };
+    if (Date.now() > deadline) throw new Error('inferd did not become ready within 120 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Streams `POST /v1/completions` and records token arrival times (usage gives the exact count). */

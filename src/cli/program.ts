@@ -3,6 +3,9 @@
  */
 import { Command } from 'commander';
 import { SERVER_VERSION } from '../version.js';
+import { addDownloadCommand } from './download-command.js';
+import { addInspectCommand } from './inspect-command.js';
+import { addProfileCommands } from './profiles-command.js';
 import { runServe } from './run-serve.js';
 import { addServeCommand } from './serve-command.js';
 
@@ -14,5 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureHelp({ showGlobalOptions: true });
   addServeCommand(program, runServe);
+  addInspectCommand(program);
+  addProfileCommands(program);
+  addDownloadCommand(program);
   return program;
 }

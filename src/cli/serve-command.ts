@@ -7,6 +7,7 @@ import {
   LOG_LEVELS,
   parseBool,
   parseCacheConfig,
+  parseDuration,
   parseKeyValue,
   parsePort,
   parseSeconds,
@@ -16,6 +17,8 @@ import {
 import { LOG_FORMATS } from '../core/logging/logger.js';
 import { parseMetricsConfig } from '../core/metrics/server-metrics.js';
 import { parseResourceLimit, type ResourceLimit } from '../core/scheduling/rate-limiter.js';
+import { parseRateLimit, type RateLimit } from '../security/rate-limit.js';
+import { CLIENT_AUTH_MODES } from '../security/tls.js';
 
 /** Wraps a parser so commander reports its message as an invalid-argument error. */
 function arg<T>(parse: (v: string) => T): (v: string) => T {
@@ -36,6 +39,28 @@ function parseCount(v: string): number {
   return n;
 }
 
+function parsePositiveCount(v: string): number {
+  const n = parseCount(v);
+  if (n < 1) throw new Error(`expected an integer >= 1, got '${v}'`);
+  return n;
+}
+
+function repeatable(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
+}
+
+/** A repeatable option's values; an environment variable gives one value, or several separated by commas. */
+function listOf(raw: unknown): string[] {
+  if (Array.isArray(raw)) return raw.flatMap((v: string) => v.split(',')).filter((v) => v !== '');
+  return typeof raw === 'string' && raw !== '' ? raw.split(',').filter((v) => v !== '') : [];
+}
+
+function parsePositive(v: string): number {
+  const n = parseCount(v);
+  if (n < 1) throw new Error(`expected a positive integer, got '${v}'`);
+  return n;
+}
+
 /** Builds an option with its `INFERD_*` environment variable named after the flag. */
 function opt(flags: string, description: string): Option {
   const long = /--([a-z0-9-]+)/.exec(flags)?.[1] ?? '';
@@ -48,8 +73,8 @@ export function addServeCommand(program: Command, run: (options: ServerOptions) 
     .command('serve')
     .description('serve a Triton-layout model repository over KServe v2 (HTTP, gRPC), and its LLMs over the OpenAI API')
     .addOption(opt('--model-repository <dir>', 'model repository folder (<repo>/<model>/config.pbtxt, numbered versions)'))
-    .addOption(opt('--model <file.gguf>', 'serve this one GGUF LLM instead of a repository'))
-    .addOption(opt('--served-model-name <name>', 'name the --model LLM is served under (default: the file name)'))
+    .addOption(opt('--model <model>', 'serve this GGUF LLM (file, catalog name or hf:// reference) instead of a repository; repeatable: the first loads at start, the others on demand').argParser(repeatable))
+    .addOption(opt('--served-model-name <name>', 'name the --model LLM is served under (default: the catalog or file name); repeatable, by position').argParser(repeatable))
     .addOption(
       opt('--llm-parameter <key=value>', 'llamacpp parameter for --model: context_size, max_sequences, threads, batch_size, gpu_layers, ... (repeatable)').argParser(
         (v: string, prev: Record<string, string> | undefined) => {
@@ -58,6 +83,9 @@ export function addServeCommand(program: Command, run: (options: ServerOptions) 
         },
       ),
     )
+    .addOption(opt('--model-instances <n>', 'llama.cpp contexts for --model, each with max_sequences sequences and its own threads').default(D.modelInstances).argParser(arg(parsePositive)))
+    .addOption(opt('--max-memory <bytes>', 'memory budget of LLMs (e.g. 12g; default 80% of RAM): on-demand loads evict idle LLMs to fit, 507 if one never fits').argParser(arg(parseSize)))
+    .addOption(opt('--keep-alive <duration>', "idle time before an on-demand LLM unloads (30s, 5m, 1h; -1 = never); requests may override with 'keep_alive'").default('5m').argParser(arg(parseDuration)))
     .addOption(opt('--max-queue <n>', 'LLM requests that may wait for a free sequence; beyond it, 429 with Retry-After').default(D.maxQueue).argParser(arg(parseCount)))
     .addOption(opt('--host <address>', 'address to listen on').default(D.host))
     .addOption(opt('--http-port <port>', 'HTTP port (0 = any free port)').default(D.httpPort).argParser(arg(parsePort)))
@@ -87,6 +115,21 @@ export function addServeCommand(program: Command, run: (options: ServerOptions) 
         (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
       ),
     )
+    .addOption(
+      opt('--grpc-restricted-api <spec>', 'require gRPC metadata KEY=VALUE for API groups: GROUP[,GROUP]:KEY=VALUE (repeatable)').argParser(
+        (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+      ),
+    )
+    .addOption(opt('--api-key-rate-limit <rps[:burst]>', 'per-API-key token bucket, e.g. 10:20 (429/RESOURCE_EXHAUSTED beyond it; keys file: rateLimit)').argParser(arg(parseRateLimit)))
+    .addOption(opt('--api-key-max-concurrency <n>', 'concurrent requests per API key (keys file: maxConcurrency)').argParser(arg(parsePositiveCount)))
+    .addOption(opt('--tls-cert <file>', 'PEM certificate chain: HTTP and gRPC serve TLS only (with --tls-key)'))
+    .addOption(opt('--tls-key <file>', 'PEM private key of --tls-cert'))
+    .addOption(opt('--tls-ca <file>', 'PEM CA bundle that client certificates must chain to'))
+    .addOption(opt('--tls-client-auth <mode>', 'client certificates: none, request (verified when sent), require').choices([...CLIENT_AUTH_MODES]).default(D.tlsClientAuth))
+    .addOption(opt('--http-header-timeout <secs>', 'time a client may take to send request headers (slowloris guard)').default(D.httpHeaderTimeoutSecs).argParser(arg(parseSeconds)))
+    .addOption(opt('--http-request-timeout <secs>', 'time a client may take to send a whole request (0 = no limit)').default(D.httpRequestTimeoutSecs).argParser(arg(parseSeconds)))
+    .addOption(opt('--http-keep-alive-timeout <secs>', 'idle time before a keep-alive connection is closed').default(D.httpKeepAliveTimeoutSecs).argParser(arg(parseSeconds)))
+    .addOption(opt('--http-max-json-depth <n>', 'deepest object/array nesting accepted in JSON request bodies').default(D.httpMaxJsonDepth).argParser(arg(parsePositiveCount)))
     .addOption(opt('--allow-remote-admin [bool]', 'serve repository/logging/trace APIs to non-loopback clients without an admin key').default(D.allowRemoteAdmin).argParser(arg(parseBool)))
     .addOption(opt('--exit-timeout-secs <secs>', 'time in-flight requests get to finish on shutdown').default(D.exitTimeoutSecs).argParser(arg(parseSeconds)))
     .addOption(opt('--cache-config <config>', 'response cache, e.g. local,size=1048576 (models opt in with response_cache { enable: true })').argParser(arg(parseCacheConfig)))
@@ -135,6 +178,17 @@ export function toServerOptions(raw: Record<string, unknown>): ServerOptions {
     apiKeys: raw.apiKeys as string | undefined,
     httpRestrictedApi: (raw.httpRestrictedApi as string[] | undefined) ?? [],
     allowRemoteAdmin: bool(raw.allowRemoteAdmin, D.allowRemoteAdmin),
+    grpcRestrictedApi: (raw.grpcRestrictedApi as string[] | undefined) ?? [],
+    ...(raw.apiKeyRateLimit !== undefined ? { apiKeyRateLimit: raw.apiKeyRateLimit as RateLimit } : {}),
+    ...(raw.apiKeyMaxConcurrency !== undefined ? { apiKeyMaxConcurrency: Number(raw.apiKeyMaxConcurrency) } : {}),
+    ...(typeof raw.tlsCert === 'string' && raw.tlsCert !== '' ? { tlsCertFile: raw.tlsCert } : {}),
+    ...(typeof raw.tlsKey === 'string' && raw.tlsKey !== '' ? { tlsKeyFile: raw.tlsKey } : {}),
+    ...(typeof raw.tlsCa === 'string' && raw.tlsCa !== '' ? { tlsCaFile: raw.tlsCa } : {}),
+    tlsClientAuth: (raw.tlsClientAuth as ServerOptions['tlsClientAuth'] | undefined) ?? D.tlsClientAuth,
+    httpHeaderTimeoutSecs: Number(raw.httpHeaderTimeout ?? D.httpHeaderTimeoutSecs),
+    httpRequestTimeoutSecs: Number(raw.httpRequestTimeout ?? D.httpRequestTimeoutSecs),
+    httpKeepAliveTimeoutSecs: Number(raw.httpKeepAliveTimeout ?? D.httpKeepAliveTimeoutSecs),
+    httpMaxJsonDepth: Number(raw.httpMaxJsonDepth ?? D.httpMaxJsonDepth),
     ...(raw.cacheConfig !== undefined ? { cacheConfig: raw.cacheConfig as ServerOptions['cacheConfig'] } : {}),
     rateLimit: (raw.rateLimit as ServerOptions['rateLimit'] | undefined) ?? D.rateLimit,
     rateLimitResources: (raw.rateLimitResource as ResourceLimit[] | undefined) ?? [],
@@ -145,9 +199,12 @@ export function toServerOptions(raw: Record<string, unknown>): ServerOptions {
     logFormat: (raw.logFormat as ServerOptions['logFormat'] | undefined) ?? D.logFormat,
     logRequests: bool(raw.logRequests, D.logRequests),
     ...(typeof raw.otlpEndpoint === 'string' && raw.otlpEndpoint !== '' ? { otlpEndpoint: raw.otlpEndpoint } : {}),
-    ...(typeof raw.model === 'string' && raw.model !== '' ? { model: raw.model } : {}),
-    ...(typeof raw.servedModelName === 'string' && raw.servedModelName !== '' ? { servedModelName: raw.servedModelName } : {}),
+    models: listOf(raw.model),
+    servedModelNames: listOf(raw.servedModelName),
     llmParameters: (raw.llmParameter as Record<string, string> | undefined) ?? {},
     maxQueue: Number(raw.maxQueue ?? D.maxQueue),
+    modelInstances: Number(raw.modelInstances ?? D.modelInstances),
+    ...(raw.maxMemory !== undefined ? { maxMemoryBytes: Number(raw.maxMemory) } : {}),
+    keepAliveMs: typeof raw.keepAlive === 'number' ? raw.keepAlive : typeof raw.keepAlive === 'string' ? parseDuration(raw.keepAlive) : D.keepAliveMs,
   };
 }

@@ -5,6 +5,8 @@
 import type { LogFormat } from '../core/logging/logger.js';
 import { DEFAULT_METRICS_CONFIG, type MetricsConfig } from '../core/metrics/server-metrics.js';
 import type { RateLimitMode, ResourceLimit } from '../core/scheduling/rate-limiter.js';
+import type { RateLimit } from '../security/rate-limit.js';
+import type { ClientAuthMode } from '../security/tls.js';
 
 /** Triton's model control modes. */
 export type ModelControlMode = 'none' | 'poll' | 'explicit';
@@ -47,6 +49,28 @@ export interface ServerOptions {
   readonly httpRestrictedApi: readonly string[];
   /** Serve admin APIs (repository, logging, trace) to non-loopback clients without an admin key. */
   readonly allowRemoteAdmin: boolean;
+  /** Triton's --grpc-restricted-protocol: `GROUP[,GROUP]:KEY=VALUE`, checked against gRPC metadata. */
+  readonly grpcRestrictedApi: readonly string[];
+  /** PEM certificate chain; with tlsKeyFile, HTTP and gRPC serve TLS only. */
+  readonly tlsCertFile?: string;
+  /** PEM private key of tlsCertFile. */
+  readonly tlsKeyFile?: string;
+  /** PEM CA bundle client certificates must chain to (needs tlsClientAuth request or require). */
+  readonly tlsCaFile?: string;
+  /** Client certificates: none, request (verified when sent), require. */
+  readonly tlsClientAuth: ClientAuthMode;
+  /** Seconds a client may take to send its request headers (slowloris guard). */
+  readonly httpHeaderTimeoutSecs: number;
+  /** Seconds a client may take to send a whole request, body included; 0 = no limit. */
+  readonly httpRequestTimeoutSecs: number;
+  /** Seconds an idle keep-alive HTTP connection stays open. */
+  readonly httpKeepAliveTimeoutSecs: number;
+  /** Deepest object/array nesting accepted in JSON request bodies. */
+  readonly httpMaxJsonDepth: number;
+  /** Token bucket every API key gets unless the keys file sets its own; absent = no rate limit. */
+  readonly apiKeyRateLimit?: RateLimit;
+  /** Concurrent requests every API key may have unless the keys file sets its own; absent = no cap. */
+  readonly apiKeyMaxConcurrency?: number;
   /** Triton's --cache-config: the response cache; absent = no cache. */
   readonly cacheConfig?: CacheConfig;
   /** Triton's --rate-limit: `execution_count` gates executions on instance resources. */
@@ -67,14 +91,20 @@ export interface ServerOptions {
   readonly logRequests: boolean;
   /** OTLP/HTTP endpoint for traces; absent = tracing off. */
   readonly otlpEndpoint?: string;
-  /** Single-model shortcut: a GGUF file served as the only model (instead of a repository). */
-  readonly model?: string;
-  /** Name `--model` is served under; defaults to the file name without `.gguf`. */
-  readonly servedModelName?: string;
+  /** The `--model` shortcut instead of a repository: GGUF files, catalog names or Hub references; the first loads at start, the others on demand. */
+  readonly models: readonly string[];
+  /** Names the `--model` values are served under, by position; default: the catalog name or file name. */
+  readonly servedModelNames: readonly string[];
   /** llamacpp config parameters for the `--model` shortcut (context_size, max_sequences, threads, ...). */
   readonly llmParameters: Readonly<Record<string, string>>;
   /** Requests an LLM lets wait for a free sequence before it answers 429. */
   readonly maxQueue: number;
+  /** llama.cpp contexts (instance_group count) for the `--model` shortcut; each runs its own batch loop. */
+  readonly modelInstances: number;
+  /** Memory LLMs may hold together (estimates from GGUF headers); on-demand loads evict idle LLMs to stay within it. */
+  readonly maxMemoryBytes?: number;
+  /** Idle time after which an LLM loaded on demand unloads; negative keeps it. */
+  readonly keepAliveMs: number;
 }
 
 /** Response cache settings (only Triton's `local` cache exists). */
@@ -109,9 +139,27 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   grpcPort: 8001,
   grpcMaxMessageSize: 64 * 1024 * 1024,
   allowRemoteAdmin: false,
+  grpcRestrictedApi: [],
+  tlsClientAuth: 'none',
+  httpHeaderTimeoutSecs: 30,
+  httpRequestTimeoutSecs: 300,
+  httpKeepAliveTimeoutSecs: 72,
+  httpMaxJsonDepth: 128,
+  models: [],
+  servedModelNames: [],
   llmParameters: {},
   maxQueue: 256,
+  modelInstances: 1,
+  keepAliveMs: 5 * 60_000,
 };
+
+/** Parses a duration: seconds, or a number with ms/s/m/h (`30s`, `5m`); a negative value means forever (-1). */
+export function parseDuration(value: string): number {
+  const m = /^(-?\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!m) throw new Error(`expected a duration such as 30s, 5m, 1h or -1, got '${value}'`);
+  const ms = Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return ms < 0 ? -1 : ms;
+}
 
 /** Parses one `KEY=VALUE` of `--llm-parameter`. */
 export function parseKeyValue(value: string): [string, string] {

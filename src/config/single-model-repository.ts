@@ -1,7 +1,10 @@
 /**
- * The `--model file.gguf` shortcut: a one-model repository written to a temporary folder, so the
- * single-model case runs through exactly the same repository, lifecycle and scheduling code as
- * a Triton repository. The weights are linked, never copied (GGUF files are gigabytes).
+ * The `--model` shortcut: a repository written to a temporary folder with one model per
+ * `--model` value, so the shortcut runs through exactly the same repository, lifecycle and
+ * scheduling code as a Triton repository. The folder exists from the start (the repository
+ * manager points at it) and is filled after the HTTP port listens, because resolving a model
+ * reference may mean a download, during which `/v1/health/live` must already answer. Weights are
+ * linked, never copied (GGUF files are gigabytes).
  */
 import { mkdir, mkdtemp, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,13 +12,29 @@ import path from 'node:path';
 import { formatModelConfig } from './format-model-config.js';
 import type { ModelConfig } from './model-config.js';
 
-/** A generated repository and how to remove it. */
+/** What a `--model` value resolves to: a local GGUF file, a default name and llamacpp parameters. */
+export interface ResolvedModel {
+  readonly file: string;
+  readonly name?: string;
+  readonly parameters?: Readonly<Record<string, string>>;
+}
+
+/** Turns a `--model` value into a local file (a catalog name or Hub reference may download). */
+export type ModelResolver = (reference: string) => Promise<ResolvedModel>;
+
+/** One model the generated repository holds. */
+export interface WrittenModel {
+  readonly name: string;
+  readonly file: string;
+}
+
+/** The generated repository. */
 export interface SingleModelRepository {
   readonly dir: string;
-  /** The name the model is served under. */
-  readonly name: string;
-  /** The resolved weights file the repository links to. */
-  readonly file: string;
+  /** Resolves every `--model` value and writes its folder; resolves with the models in order. */
+  populate(resolve: ModelResolver): Promise<WrittenModel[]>;
+  /** Adds one more model (a pull while serving); `name` overrides the resolved name. */
+  add(resolved: ResolvedModel, name?: string): Promise<WrittenModel>;
   cleanup(): Promise<void>;
 }
 
@@ -26,28 +45,59 @@ export function modelNameFromFile(file: string): string {
   return name || 'model';
 }
 
-/** Writes `<tmp>/<name>/config.pbtxt` (backend llamacpp, `parameters`) and `<name>/1/model.gguf` → `file`. */
-export async function createSingleModelRepository(options: {
-  readonly file: string;
-  readonly servedModelName?: string;
-  readonly parameters: Readonly<Record<string, string>>;
-}): Promise<SingleModelRepository> {
-  const file = await realpath(path.resolve(options.file)).catch(() => {
-    throw new Error(`--model: ${options.file} does not exist`);
-  });
-  if (!(await stat(file)).isFile()) throw new Error(`--model: ${options.file} is not a file`);
-  const name = options.servedModelName ?? modelNameFromFile(file);
-  if (!/^[A-Za-z0-9_.-]{1,255}$/.test(name) || name === '.' || name === '..') {
-    throw new Error(`--served-model-name '${name}' may only hold letters, digits, '_', '.', '-'`);
-  }
-  const dir = await mkdtemp(path.join(tmpdir(), 'inferd-model-'));
+/** Resolves a plain local path (the resolver when no catalog is involved). */
+export const localFileResolver: ModelResolver = async (reference) => ({ file: reference });
+
+async function writeModel(dir: string, name: string, file: string, parameters: Readonly<Record<string, string>>, instances: number): Promise<void> {
   const config: ModelConfig = {
     name,
     backend: 'llamacpp',
-    parameters: Object.fromEntries(Object.entries(options.parameters).map(([k, v]) => [k, { string_value: v }])),
+    instance_group: [{ count: instances, kind: 'KIND_CPU' }],
+    parameters: Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, { string_value: v }])),
   };
   await mkdir(path.join(dir, name, '1'), { recursive: true });
   await writeFile(path.join(dir, name, 'config.pbtxt'), formatModelConfig(config));
   await symlink(file, path.join(dir, name, '1', 'model.gguf'));
-  return { dir, name, file, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Creates the (empty) repository for `references`; `servedModelNames[i]` names model i, and
+ * `parameters` (from `--llm-parameter`) override what the resolver suggests.
+ */
+export async function createSingleModelRepository(options: {
+  readonly references: readonly string[];
+  readonly servedModelNames?: readonly string[];
+  readonly parameters: Readonly<Record<string, string>>;
+  /** instance_group count (llama.cpp contexts) of every model; 1 when absent. */
+  readonly instances?: number;
+}): Promise<SingleModelRepository> {
+  for (const name of options.servedModelNames ?? []) {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/.test(name)) throw new Error(`--served-model-name '${name}' may only hold letters, digits, '_', '.', '-'`);
+  }
+  if ((options.servedModelNames?.length ?? 0) > options.references.length) throw new Error('more --served-model-name values than --model values');
+  const dir = await mkdtemp(path.join(tmpdir(), 'inferd-model-'));
+  const written: WrittenModel[] = [];
+  const add = async (resolved: ResolvedModel, name?: string): Promise<WrittenModel> => {
+    const file = path.resolve(resolved.file);
+    const real = await realpath(file).catch(() => {
+      throw new Error(`--model: ${resolved.file} does not exist`);
+    });
+    if (!(await stat(real)).isFile()) throw new Error(`--model: ${resolved.file} is not a file`);
+    const served = name ?? resolved.name ?? modelNameFromFile(file);
+    if (written.some((w) => w.name === served)) throw new Error(`two models are both named '${served}'; use --served-model-name`);
+    await writeModel(dir, served, real, { ...resolved.parameters, ...options.parameters }, options.instances ?? 1);
+    const model = { name: served, file: real };
+    written.push(model);
+    return model;
+  };
+  return {
+    dir,
+    async populate(resolve) {
+      const models: WrittenModel[] = [];
+      for (const [i, reference] of options.references.entries()) models.push(await add(await resolve(reference), options.servedModelNames?.[i]));
+      return models;
+    },
+    add,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
 }

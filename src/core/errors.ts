@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   QUEUE_FULL: { http: 503, grpc: 'UNAVAILABLE' },
   RATE_LIMITED: { http: 429, grpc: 'RESOURCE_EXHAUSTED' },
   PAYLOAD_TOO_LARGE: { http: 413, grpc: 'RESOURCE_EXHAUSTED' },
+  INSUFFICIENT_MEMORY: { http: 507, grpc: 'RESOURCE_EXHAUSTED' },
   TIMEOUT: { http: 503, grpc: 'DEADLINE_EXCEEDED' },
   CANCELLED: { http: 499, grpc: 'CANCELLED' },
   UNSUPPORTED: { http: 400, grpc: 'UNIMPLEMENTED' },

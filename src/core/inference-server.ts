@@ -75,11 +75,18 @@ export interface LoadOptions {
   readonly files?: ReadonlyMap<string, Uint8Array>;
 }
 
-/** One served LLM (the newest ready version of a model with iterative instances). */
+/** One LLM the server knows: loaded (newest ready version, with its model), loading, or loadable on demand. */
 export interface ListedLlm {
   readonly name: string;
-  readonly version: number;
-  readonly model: LlmModel;
+  readonly state: 'loaded' | 'loading' | 'unloaded';
+  readonly version?: number;
+  readonly model?: LlmModel;
+}
+
+/** Per-request options of `llmModel`. */
+export interface LlmAcquireOptions {
+  /** How long the model stays loaded after this request when idle (Ollama's `keep_alive`); negative = forever. */
+  readonly keepAliveMs?: number;
 }
 
 /** The core's surface towards all front-ends. */
@@ -106,8 +113,12 @@ export interface InferenceServer {
   unloadModel(name: string, options?: { unloadDependents?: boolean }): Promise<void>;
   /** Statistics for all models, one model, or one version. */
   modelStatistics(name?: string, version?: number): readonly ModelStatistics[];
-  /** The ready LLM `name` (its newest ready version); throws NOT_FOUND, or INVALID_ARGUMENT for a model that is not an LLM. */
-  llmModel(name: string): LlmModel;
-  /** Every ready LLM, by name. */
-  listLlmModels(): readonly ListedLlm[];
+  /**
+   * The ready LLM `name` (its newest ready version), loaded on demand within the memory budget
+   * when it is known but unloaded; throws NOT_FOUND, INVALID_ARGUMENT (not an LLM),
+   * INSUFFICIENT_MEMORY (can never fit) or UNAVAILABLE (no room now).
+   */
+  llmModel(name: string, options?: LlmAcquireOptions): Promise<LlmModel>;
+  /** Every LLM the server knows, loaded or loadable, by name. */
+  listLlmModels(): Promise<readonly ListedLlm[]>;
 }

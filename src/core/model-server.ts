@@ -6,11 +6,14 @@
 import { configDataTypeToDataType } from '../config/datatypes.js';
 import type { ConfigDataType, ModelConfig } from '../config/model-config.js';
 import { classify } from './classification.js';
+import type { LlmResidency } from './llm/llm-residency.js';
+import type { RepositoryLlmPort } from './llm/repository-llm-port.js';
 import type { LlmModel } from './llm/types.js';
 import { InferError } from './errors.js';
 import type {
   InferenceServer,
   ListedLlm,
+  LlmAcquireOptions,
   LoadOptions,
   ModelMetadata,
   ModelStatistics,
@@ -34,6 +37,8 @@ export interface ModelServerOptions {
   readonly strictReadiness: boolean;
   /** Model control mode; load/unload APIs work only in explicit mode. */
   readonly explicitControl: boolean;
+  /** On-demand loading of LLMs within a memory budget; absent, only loaded LLMs serve. */
+  readonly llm?: { readonly residency: LlmResidency; readonly port: RepositoryLlmPort };
 }
 
 /** The one implementation of InferenceServer. */
@@ -178,27 +183,39 @@ export class ModelServer implements InferenceServer {
     return ready.map((v) => v.stats.snapshot());
   }
 
-  llmModel(name: string): LlmModel {
-    let v: ModelVersion;
-    try {
-      v = this.opts.repository.getReady(name);
-    } catch (err) {
-      // NOTE: OpenAI clients expect 404 for any model /v1/models does not list, loaded or not.
-      if (err instanceof InferError && err.code === 'MODEL_NOT_READY') throw new InferError('NOT_FOUND', `The model '${name}' is not loaded`);
-      throw err;
+  async llmModel(name: string, options: LlmAcquireOptions = {}): Promise<LlmModel> {
+    const ready = this.readyVersion(name);
+    if (ready && !ready.llm) {
+      throw new InferError('INVALID_ARGUMENT', `model '${name}' is not an LLM (backend '${ready.config.backend ?? ready.config.platform ?? ''}'); use the KServe infer API`);
     }
-    if (!v.llm) throw new InferError('INVALID_ARGUMENT', `model '${name}' is not an LLM (backend '${v.config.backend ?? v.config.platform ?? ''}'); use the KServe infer API`);
+    if (this.opts.llm) await this.opts.llm.residency.acquire(name, options.keepAliveMs);
+    const v = this.readyVersion(name);
+    // NOTE: OpenAI clients expect 404 for any model they cannot use now, loaded or not.
+    if (!v?.llm) throw new InferError('NOT_FOUND', `The model '${name}' is not loaded`);
     return v.llm;
   }
 
-  listLlmModels(): readonly ListedLlm[] {
-    const newest = new Map<string, ListedLlm>();
+  async listLlmModels(): Promise<readonly ListedLlm[]> {
+    const listed = new Map<string, ListedLlm>();
     for (const v of this.opts.repository.allVersions()) {
       if (v.lifecycle.state !== 'READY' || !v.llm) continue;
-      const seen = newest.get(v.name);
-      if (!seen || seen.version < v.version) newest.set(v.name, { name: v.name, version: v.version, model: v.llm });
+      const seen = listed.get(v.name);
+      if (!seen || (seen.version ?? 0) < v.version) listed.set(v.name, { name: v.name, state: 'loaded', version: v.version, model: v.llm });
     }
-    return [...newest.values()].sort((a, b) => a.name.localeCompare(b.name));
+    if (this.opts.llm) {
+      for (const name of await this.opts.llm.port.knownLlms()) {
+        if (!listed.has(name)) listed.set(name, { name, state: this.opts.llm.residency.state(name) === 'loading' ? 'loading' : 'unloaded' });
+      }
+    }
+    return [...listed.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private readyVersion(name: string): ModelVersion | undefined {
+    try {
+      return this.opts.repository.getReady(name);
+    } catch {
+      return undefined;
+    }
   }
 
   private prepare(request: InferenceRequest): ModelVersion {

@@ -51,7 +51,7 @@ export function isAdminGroup(group: ApiGroup): boolean {
 export function groupOfPath(path: string): ApiGroup {
   if (path === '/v2/health/live' || path === '/v2/health/ready' || path.startsWith('/v1/health/')) return 'health';
   if (path === '/metrics' || path === '/v1/metrics') return 'metrics';
-  if (path.startsWith('/v2/repository')) return 'model-repository';
+  if (path.startsWith('/v2/repository') || path === '/api/pull') return 'model-repository';
   if (path.startsWith('/v2/logging')) return 'logging';
   if (path.startsWith('/v2/trace') || /^\/v2\/models\/[^/]+(\/versions\/[^/]+)?\/trace/.test(path)) return 'trace';
   if (path.startsWith('/v2/systemsharedmemory') || path.startsWith('/v2/cudasharedmemory')) return 'shared-memory';

@@ -69,12 +69,12 @@ export async function startLlmFixture(models: readonly FixtureModel[], options: 
     isLive: () => true,
     isReady: () => true,
     serverMetadata: () => ({ name: 'inferd', version: '0.1.0-test' }),
-    llmModel: (name) => {
+    llmModel: async (name) => {
       const m = served.get(name);
       if (!m) throw new InferError('NOT_FOUND', `Unknown model '${name}'`);
       return m;
     },
-    listLlmModels: () => [...served].map(([name, model]) => ({ name, version: 1, model })),
+    listLlmModels: async () => [...served].map(([name, model]) => ({ name, state: 'loaded' as const, version: 1, model })),
   };
   const app = Fastify({ logger: false });
   await app.register(openAiRoutes, { inference });

@@ -5,7 +5,7 @@
  * Triton's LLM shape. Each instance is an IterativeInstance driven by the core's continuous
  * batcher; see `llamacpp-settings.ts` for the config parameters.
  */
-import { join } from 'node:path';
+import { isAbsolute, join, normalize, sep } from 'node:path';
 import type { LlamaModel, Token } from 'node-llama-cpp';
 import { ggufNumber, ggufString, readGgufHeader, type GgufHeader } from '../../formats/gguf/index.js';
 import type { Backend, LlmVocabulary, LoadedModel, ModelInstance, ModelLoadContext } from '../backend.js';
@@ -39,6 +39,16 @@ function vocabularyOf(model: LlamaModel, pieces: TokenPieces, chatTemplate: stri
   };
 }
 
+/** The weights file inside the version folder; a name that leaves the folder is refused. */
+function modelFilePath(ctx: ModelLoadContext): string {
+  const name = ctx.config.default_model_filename || DEFAULT_GGUF_FILENAME;
+  const rel = normalize(name);
+  if (name.includes('\0') || isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`)) {
+    throw new Error(`model '${ctx.config.name}': default_model_filename '${name.slice(0, 200)}' must stay inside the version directory`);
+  }
+  return join(ctx.versionDir, rel);
+}
+
 function contextSizeFor(header: GgufHeader, requested: number | undefined): number {
   const arch = ggufString(header, 'general.architecture') ?? 'llama';
   const trained = ggufNumber(header, `${arch}.context_length`);
@@ -52,7 +62,7 @@ export const llamaCppBackend: Backend = {
   apiVersion: BACKEND_API_VERSION,
   async loadModel(ctx: ModelLoadContext): Promise<LoadedModel> {
     const settings = llamaCppSettings(ctx.config);
-    const file = join(ctx.versionDir, ctx.config.default_model_filename || DEFAULT_GGUF_FILENAME);
+    const file = modelFilePath(ctx);
     const header = await readGgufHeader(file).catch((err: unknown) => {
       throw new Error(`cannot use ${file}: ${err instanceof Error ? err.message : String(err)}`);
     });

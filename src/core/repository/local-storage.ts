@@ -3,8 +3,9 @@
  * `<repo>/<model>/config.pbtxt` and numbered version folders.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isSafeModelName as safeModelName, isWithin } from '../../security/model-paths.js';
 
 /** A model folder as found on disk. */
 export interface ModelDirListing {
@@ -16,13 +17,13 @@ export interface ModelDirListing {
   readonly versions: readonly number[];
   /** Changes whenever any file under the model folder changes (size, mtime or name). */
   readonly signature: string;
+  /** Why the folder cannot be loaded as it is (a config.pbtxt that links outside it), if so. */
+  readonly problem?: string;
 }
 
-const MODEL_NAME = /^[A-Za-z0-9_.-]{1,255}$/;
-
-/** True for names that may name a model folder: no separators, no `..`, no NUL. */
+/** True for names that may name a model folder: `[A-Za-z0-9_.-]`, no leading `.`/`-`, no separators, NUL or `..`. */
 export function isSafeModelName(name: string): boolean {
-  return MODEL_NAME.test(name) && name !== '.' && name !== '..';
+  return safeModelName(name);
 }
 
 /** Lists the model folder names in a repository (folders only, hidden ones skipped). */
@@ -46,8 +47,14 @@ export async function readModelDir(repo: string, name: string): Promise<ModelDir
     .map((e) => Number(e.name))
     .filter((v) => v > 0)
     .sort((a, b) => a - b);
-  const configText = await readFile(path.join(dir, 'config.pbtxt'), 'utf8').catch(() => undefined);
-  return { name, dir, configText, versions, signature: await treeSignature(dir) };
+  const signature = await treeSignature(dir);
+  const configPath = await realpath(path.join(dir, 'config.pbtxt')).catch(() => undefined);
+  // NOTE: a config.pbtxt linking elsewhere is never read: parse errors would echo the other file's text.
+  if (configPath && !isWithin(await realpath(dir), configPath)) {
+    return { name, dir, versions, signature, problem: `config.pbtxt of '${name}' resolves outside the model directory` };
+  }
+  const configText = configPath ? await readFile(configPath, 'utf8').catch(() => undefined) : undefined;
+  return { name, dir, configText, versions, signature };
 }
 
 /** Hash of every path, size and mtime under `dir`, used by polling to detect changes. */

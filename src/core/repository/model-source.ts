@@ -35,10 +35,15 @@ export async function resolveModelSource(
   if (options.files && options.files.size > 0 && options.config === undefined) {
     throw invalidArgument(`failed to load '${name}': file overrides require a 'config' parameter`);
   }
+  if (listing?.problem && options.config === undefined) throw invalidArgument(`failed to load '${name}': ${listing.problem}`);
   if (!listing && options.config === undefined) {
     throw new InferError('NOT_FOUND', `failed to load '${name}', failed to poll from model repository`);
   }
   const config = readConfig(name, listing, options, strict);
+  if (!listing && !(options.files && options.files.size > 0)) {
+    // NOTE: without a folder or file overrides there is nothing to load from; an empty modelDir would mean the CWD.
+    throw new InferError('NOT_FOUND', `failed to load '${name}', failed to poll from model repository`);
+  }
   let modelDir = listing?.dir ?? '';
   let versions = listing?.versions ?? [];
   let cleanup = async (): Promise<void> => undefined;

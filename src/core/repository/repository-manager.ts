@@ -5,11 +5,12 @@
  */
 import type { Backend, BackendLogger } from '../../backends/backend.js';
 import type { ModelConfig } from '../../config/model-config.js';
-import { InferError } from '../errors.js';
+import { guardBackend } from '../../security/guarded-backend.js';
+import { InferError, invalidArgument } from '../errors.js';
 import type { LoadOptions, RepositoryIndexEntry } from '../inference-server.js';
 import { ENSEMBLE_BACKEND_NAME, ensembleBackend } from './ensemble-model.js';
 import { loadWaves } from './load-order.js';
-import { listModelNames, readModelDir, type ModelDirListing } from './local-storage.js';
+import { isSafeModelName, listModelNames, readModelDir, type ModelDirListing } from './local-storage.js';
 import { resolveModelSource, selectVersions, type ModelSource } from './model-source.js';
 import { ModelVersion, defaultSchedulerFactory, type SchedulerFactory } from './model-version.js';
 
@@ -30,6 +31,8 @@ export interface RepositoryManagerOptions {
   readonly log: BackendLogger;
   readonly gpuCount?: number;
   readonly schedulerFactory?: SchedulerFactory;
+  /** Real paths outside the repository that model-folder symlinks may point to (the `--model` file); none by default. */
+  readonly trustedFiles?: readonly string[];
 }
 
 interface ModelRecord {
@@ -103,6 +106,8 @@ export class RepositoryManager {
 
   /** Loads or reloads a model; rejects with the reason when any version fails to load. */
   load(name: string, options: LoadOptions = {}): Promise<void> {
+    // NOTE: checked before a record exists, so a hostile name never becomes a model, a log field or a label.
+    if (!isSafeModelName(name)) return Promise.reject(invalidArgument(`failed to load ${JSON.stringify(name.slice(0, 64))}: invalid model name`));
     const record = this.record(name);
     const run = record.chain.then(() => this.doLoad(record, options));
     record.chain = run.catch(() => undefined);
@@ -205,7 +210,10 @@ export class RepositoryManager {
     }
     record.reason = undefined;
     try {
-      const backend = source.backend === ENSEMBLE_BACKEND_NAME ? ensembleBackend : await this.opts.backends.get(source.backend);
+      const engine = source.backend === ENSEMBLE_BACKEND_NAME ? ensembleBackend : await this.opts.backends.get(source.backend);
+      // NOTE: override files live in their own temporary folder, which is then the only allowed root.
+      const root = options.files && options.files.size > 0 ? source.modelDir : this.opts.repository;
+      const backend = guardBackend(engine, { root, ...(this.opts.trustedFiles ? { trustedFiles: this.opts.trustedFiles } : {}) });
       const wanted = selectVersions(source.config.version_policy, source.versions);
       if (wanted.length === 0) throw new Error(`at least one version must be available under the version policy of model '${record.name}'`);
       const fresh = await Promise.all(wanted.map((v) => this.loadVersion(record.name, v, source, backend)));

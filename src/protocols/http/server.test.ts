@@ -17,7 +17,7 @@ class FakeServer implements InferenceServer {
   llmModel(name: string): never {
     throw new InferError('NOT_FOUND', `no LLM '${name}'`);
   }
-  listLlmModels(): [] {
+  async listLlmModels(): Promise<[]> {
     return [];
   }
   abortedRequests = 0;

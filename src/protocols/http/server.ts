@@ -1,8 +1,8 @@
 /**
  * The HTTP server factory. One Fastify instance carries every HTTP front-end, each registered as
  * an encapsulated plugin: KServe v2 here, others (OpenAI) by the composition root with
- * `app.register(plugin, opts)` before `listen()`/`ready()`. The error catalogue mapping and the
- * body size limit are set here once for all of them.
+ * `app.register(plugin, opts)` before `listen()`/`ready()`. The error catalogue mapping, the
+ * body size and JSON depth limits, TLS and the socket time limits are set here once for all of them.
  */
 import http from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -10,13 +10,13 @@ import type { Logger } from 'pino';
 import type { InferenceServer } from '../../core/inference-server.js';
 import { createInferFastPath } from '../kserve-http/infer-fast-path.js';
 import { kserveHttpRoutes } from '../kserve-http/routes.js';
+import { createHttpsServer, type TlsMaterial } from '../../security/tls.js';
 import { installErrorHandlers } from './errors.js';
+import { DEFAULT_MAX_JSON_DEPTH, installJsonDepthLimit } from './limits-json.js';
+import { DEFAULT_HTTP_TIMEOUTS, httpTimeoutOptions, type HttpTimeouts } from './limits-timeouts.js';
 
 /** Triton's default limit on an HTTP request body (64 MiB). */
 export const DEFAULT_MAX_INPUT_SIZE = 64 * 1024 * 1024;
-
-// Fastify's own defaults, which it applies only to servers it creates itself.
-const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 /** Options of `buildHttpServer`. */
 export interface HttpServerOptions {
@@ -38,6 +38,12 @@ export interface HttpServerOptions {
   readonly genReqId?: (req: http.IncomingMessage) => string;
   /** Fastify's 503 to every request while closing (default true); off when a shutdown gate of its own keeps liveness up. */
   readonly return503OnClosing?: boolean;
+  /** Serve HTTPS only, with this certificate and client verification; absent = plain HTTP. */
+  readonly tls?: TlsMaterial;
+  /** Header, request and keep-alive time limits of the listener (DEFAULT_HTTP_TIMEOUTS when absent). */
+  readonly timeouts?: HttpTimeouts;
+  /** Deepest JSON nesting accepted in `application/json` bodies (DEFAULT_MAX_JSON_DEPTH when absent). */
+  readonly maxJsonDepth?: number;
 }
 
 /**
@@ -65,12 +71,13 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
     routerOptions: { maxParamLength: 1024 },
     serverFactory: (handler) => {
       const onRaw = opts.onRawRequest;
-      const server = http.createServer((req, res) => {
+      const listener: http.RequestListener = (req, res) => {
         onRaw?.(req, res);
         if (fastPath === undefined || !fastPath(req, res)) handler(req, res);
-      });
-      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-      return server;
+      };
+      const { handshakeTimeoutMs, ...serverOptions } = httpTimeoutOptions(opts.timeouts ?? DEFAULT_HTTP_TIMEOUTS);
+      // NOTE: the fast path sees the same request objects over TLS, so it keeps working there.
+      return opts.tls ? createHttpsServer(opts.tls, { ...serverOptions, handshakeTimeoutMs }, listener) : http.createServer(serverOptions, listener);
     },
   }) as unknown as FastifyInstance;
   app.addHook('preClose', (done) => {
@@ -78,6 +85,7 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
     done();
   });
   installErrorHandlers(app);
+  installJsonDepthLimit(app, opts.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH);
   void app.register(kserveHttpRoutes, { inference: opts.inference, maxInputSize });
   return app;
 }

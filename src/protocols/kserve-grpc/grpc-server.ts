@@ -1,12 +1,16 @@
 /**
  * Starts the KServe v2 / Triton gRPC endpoint (`inference.GRPCInferenceService`) on a host and
- * port with bounded message sizes and keepalive settings, and stops it gracefully.
+ * port with bounded message sizes, keepalive settings, optional TLS and access control, and stops
+ * it gracefully.
  */
-import { Server, ServerCredentials, type ServerOptions, type ServiceDefinition } from '@grpc/grpc-js';
+import { Server, type ServerOptions, type ServiceDefinition } from '@grpc/grpc-js';
 import type { InferenceServer } from '../../core/inference-server.js';
+import type { TlsMaterial } from '../../security/tls.js';
+import type { GrpcAccessControl } from './access-control.js';
 import { SILENT_LOGGER, type GrpcLogger } from './grpc-logger.js';
 import { loadInferencePackage, SERVICE_NAME } from './proto-loader.js';
 import { createGrpcService } from './service.js';
+import { grpcServerCredentials } from './tls-credentials.js';
 
 /** Default largest message accepted or sent: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -42,6 +46,10 @@ export interface GrpcServerOptions {
   /** Most concurrent calls (streams) per connection; unset leaves HTTP/2's default. */
   readonly maxConcurrentStreams?: number;
   readonly logger?: GrpcLogger;
+  /** Serve TLS only, with this certificate and client verification; absent = plaintext. */
+  readonly tls?: TlsMaterial;
+  /** API keys, restricted APIs and per-key limits; absent = every RPC open. */
+  readonly access?: GrpcAccessControl;
 }
 
 /** A running gRPC endpoint. */
@@ -91,10 +99,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const log = options.logger ?? SILENT_LOGGER;
   const server = new Server(grpcServerOptions(options));
   const definition = loadInferencePackage()[SERVICE_NAME] as ServiceDefinition;
-  server.addService(definition, createGrpcService({ inference: options.inference, log }));
+  server.addService(definition, createGrpcService({ inference: options.inference, log, ...(options.access ? { access: options.access } : {}) }));
   const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(address, grpcServerCredentials(options.tls), (err, bound) => (err ? reject(err) : resolve(bound)));
   });
   let closing: Promise<void> | undefined;
   const close = (graceMs = DEFAULT_CLOSE_GRACE_MS): Promise<void> =>

@@ -12,3 +12,4 @@ export {
 } from './grpc-server.js';
 export type { GrpcLogger } from './grpc-logger.js';
 export { loadInferencePackage, protoDir, PROTO_LOADER_OPTIONS, SERVICE_NAME } from './proto-loader.js';
+export { GrpcAccessControl, RPC_GROUPS, type GrpcAccessOptions } from './access-control.js';

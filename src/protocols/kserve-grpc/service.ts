@@ -13,6 +13,7 @@ import type {
 } from '@grpc/grpc-js';
 import { InferError } from '../../core/errors.js';
 import type { InferenceServer } from '../../core/inference-server.js';
+import type { GrpcAccessControl, UnaryGrant } from './access-control.js';
 import type { GrpcLogger } from './grpc-logger.js';
 import { decodeInferRequest, encodeInferResponse, parseModelVersion } from './infer-codec.js';
 import type {
@@ -32,22 +33,27 @@ import {
   encodeServerMetadata,
   encodeStatistics,
 } from './model-codec.js';
-import { toGrpcFailure, toServiceError, unimplemented } from './status.js';
+import { isClientFailure, toGrpcFailure, toServiceError, unimplemented } from './status.js';
 import { createStreamInferHandler } from './stream-infer.js';
 
 type Handler<Req> = (request: Req, call: ServerUnaryCall<Req, object>) => object | Promise<object>;
 
-/** Wraps a handler so that every outcome reaches the callback exactly once, errors as statuses. */
-function unary<Req>(rpc: string, log: GrpcLogger, handler: Handler<Req>): handleUnaryCall<Req, object> {
+/** Wraps a handler so that access is checked first and every outcome reaches the callback exactly once, errors as statuses. */
+function unary<Req>(rpc: string, log: GrpcLogger, handler: Handler<Req>, access: GrpcAccessControl | undefined): handleUnaryCall<Req, object> {
   return (call: ServerUnaryCall<Req, object>, callback: sendUnaryData<object>) => {
     const fail = (err: unknown) => {
       const { code, message } = toGrpcFailure(err);
-      if (!(err instanceof InferError) || err.code === 'INTERNAL') log.error({ err, rpc, code }, message);
+      if (!isClientFailure(err)) log.error({ err, rpc, code }, message);
       callback(toServiceError(err));
     };
+    let grant: UnaryGrant | undefined;
     try {
-      Promise.resolve(handler(call.request, call)).then((res) => callback(null, res), fail);
+      grant = access?.enterUnary(rpc, call, call.request);
+      Promise.resolve(handler(call.request, call))
+        .then((res) => callback(null, grant ? grant.filter(res) : res), fail)
+        .finally(() => grant?.release());
     } catch (err) {
+      grant?.release();
       fail(err);
     }
   };
@@ -88,10 +94,12 @@ function refuse(rpc: string, why: string): Handler<unknown> {
 export interface GrpcServiceOptions {
   readonly inference: InferenceServer;
   readonly log: GrpcLogger;
+  /** API keys, restricted APIs and per-key limits; absent = every RPC open. */
+  readonly access?: GrpcAccessControl;
 }
 
 /** Builds the handler table for `server.addService(GRPCInferenceService, …)`. */
-export function createGrpcService({ inference, log }: GrpcServiceOptions): UntypedServiceImplementation {
+export function createGrpcService({ inference, log, access }: GrpcServiceOptions): UntypedServiceImplementation {
   const shm = 'shared memory is not available; send tensor data in the request';
   const handlers: Record<string, Handler<never>> = {
     ServerLive: () => ({ live: inference.isLive() }),
@@ -131,7 +139,7 @@ export function createGrpcService({ inference, log }: GrpcServiceOptions): Untyp
     LogSettings: refuse('LogSettings', 'log settings are fixed at startup'),
   };
   const impl: UntypedServiceImplementation = {};
-  for (const [rpc, handler] of Object.entries(handlers)) impl[rpc] = unary(rpc, log, handler as Handler<unknown>);
-  impl['ModelStreamInfer'] = createStreamInferHandler({ inference, log }) as handleBidiStreamingCall<unknown, unknown>;
+  for (const [rpc, handler] of Object.entries(handlers)) impl[rpc] = unary(rpc, log, handler as Handler<unknown>, access);
+  impl['ModelStreamInfer'] = createStreamInferHandler({ inference, log, ...(access ? { access } : {}) }) as handleBidiStreamingCall<unknown, unknown>;
   return impl;
 }

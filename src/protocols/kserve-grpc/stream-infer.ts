@@ -5,16 +5,19 @@
  * `triton_final_response`; the empty final response of a decoupled request is sent only when the
  * client asked for it with `triton_enable_empty_final_response`, as in Triton. Failures are sent
  * as `error_message` and the stream stays open. A client cancel aborts every open request.
+ * With access control the stream is authorized when it opens (a refusal ends it with that status)
+ * and each request on it is admitted on its own (model allow-list, per-key limits).
  */
 import type { handleBidiStreamingCall, ServerDuplexStream } from '@grpc/grpc-js';
 import { InferError } from '../../core/errors.js';
 import type { InferenceServer } from '../../core/inference-server.js';
 import type { InferenceResult } from '../../core/types.js';
+import type { GrpcAccessControl, StreamGrant } from './access-control.js';
 import type { GrpcLogger } from './grpc-logger.js';
 import { decodeInferRequest, encodeInferResponse, FINAL_RESPONSE_PARAMETER, type DecodedInferRequest } from './infer-codec.js';
 import type { ModelInferRequestMessage, ModelStreamInferResponseMessage } from './messages.js';
 import { encodeParameter } from './parameter-codec.js';
-import { toGrpcFailure } from './status.js';
+import { isClientFailure, toGrpcFailure, toServiceError } from './status.js';
 
 type StreamCall = ServerDuplexStream<ModelInferRequestMessage, ModelStreamInferResponseMessage>;
 
@@ -39,6 +42,7 @@ class StreamSession {
     private readonly call: StreamCall,
     private readonly inference: InferenceServer,
     private readonly log: GrpcLogger,
+    private readonly grant: StreamGrant | undefined,
   ) {}
 
   start(): void {
@@ -79,6 +83,12 @@ class StreamSession {
   }
 
   private async handle(message: ModelInferRequestMessage): Promise<void> {
+    let release: () => void;
+    try {
+      release = this.grant ? this.grant.admit(message.model_name) : () => undefined;
+    } catch (err) {
+      return await this.ordered(Promise.resolve(this.failure(message, err)));
+    }
     const controller = new AbortController();
     this.controllers.add(controller);
     try {
@@ -99,6 +109,7 @@ class StreamSession {
       return await this.ordered(response);
     } finally {
       this.controllers.delete(controller);
+      release();
     }
   }
 
@@ -124,7 +135,7 @@ class StreamSession {
   /** An in-stream error for `message`, flagged final: the request ends with it. */
   private failure(message: ModelInferRequestMessage, err: unknown): ModelStreamInferResponseMessage {
     const { message: text } = toGrpcFailure(err);
-    if (!(err instanceof InferError) || err.code === 'INTERNAL') {
+    if (!isClientFailure(err)) {
       this.log.error({ err, rpc: 'ModelStreamInfer', model: message.model_name }, text);
     }
     return {
@@ -160,12 +171,24 @@ class StreamSession {
 export interface StreamInferOptions {
   readonly inference: InferenceServer;
   readonly log: GrpcLogger;
+  /** Authorizes the stream at its start and admits each request on it; absent = open. */
+  readonly access?: GrpcAccessControl;
 }
 
-/** Builds the ModelStreamInfer handler. */
+/** Builds the ModelStreamInfer handler; a refused stream ends at once with its status. */
 export function createStreamInferHandler({
   inference,
   log,
+  access,
 }: StreamInferOptions): handleBidiStreamingCall<ModelInferRequestMessage, ModelStreamInferResponseMessage> {
-  return (call) => new StreamSession(call, inference, log).start();
+  return (call) => {
+    let grant: StreamGrant | undefined;
+    try {
+      grant = access?.enterStream(call);
+    } catch (err) {
+      call.emit('error', toServiceError(err));
+      return;
+    }
+    new StreamSession(call, inference, log, grant).start();
+  };
 }

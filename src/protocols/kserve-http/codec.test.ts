@@ -129,8 +129,8 @@ describe('decodeInferRequest: JSON data', () => {
 
   it('refuses data nested 100k deep without overflowing the stack', () => {
     const deep = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
-    expectInvalid(() => decodeText(`{"inputs":[{"name":"x","datatype":"INT32","shape":[1],"data":${deep}}]}`), /nested deeper/);
-    expectInvalid(() => decodeText(deep), /expected a JSON object/);
+    expectInvalid(() => decodeText(`{"inputs":[{"name":"x","datatype":"INT32","shape":[1],"data":${deep}}]}`), /nest(s|ed) deeper/);
+    expectInvalid(() => decodeText(deep), /nests deeper/);
   });
 
   it('refuses malformed documents with Triton-style messages', () => {

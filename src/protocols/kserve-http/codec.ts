@@ -10,6 +10,7 @@ import type { InferenceRequest, InferenceResult, RequestedOutput, Tensor } from 
 import { decodeBinaryData, encodeBinaryData } from './codec-binary-data.js';
 import { decodeJsonData, encodeJsonData } from './codec-json-data.js';
 import { parseInputParameters, parseOutputParameters, parseRequestParameters } from './codec-parameters.js';
+import { assertJsonDepth, DEFAULT_MAX_JSON_DEPTH } from '../http/limits-json.js';
 import { InexactIntegerError, parseJson, parseJsonExact } from './exact-json.js';
 import { ELEMENT_SIZE, elementCount, isDataType, parseShape } from './tensor-layout.js';
 
@@ -78,6 +79,8 @@ export function decodeInferRequest(
   abort: AbortSource,
 ): DecodedInferRequest {
   const text = body.toString('utf8', 0, headerLength ?? body.length);
+  // NOTE: checked here, after decompression, because a small gzip body can inflate to a bracket bomb.
+  assertJsonDepth(text, DEFAULT_MAX_JSON_DEPTH);
   try {
     return buildRequest(parseJson(text), false, body, headerLength, target, abort);
   } catch (err) {

@@ -12,7 +12,7 @@ beforeAll(async () => {
   app = Fastify();
   await app.register(generateRoutes, {
     inference: {
-      llmModel: (name: string) => {
+      llmModel: async (name: string) => {
         if (name !== 'llm') throw new InferError('NOT_FOUND', `Request for unknown model: '${name}' is not found`);
         return model;
       },

@@ -13,7 +13,7 @@ import { generateFromWire, generateResponseJson, type GenerateCall } from './gen
 /** The slice of the core facade the generate routes use. */
 export interface GenerateInference {
   /** The ready LLM `name`; throws InferError NOT_FOUND or MODEL_NOT_READY. */
-  llmModel(name: string): LlmModel;
+  llmModel(name: string): Promise<LlmModel>;
 }
 
 /** Options of the generate plugin. */
@@ -26,8 +26,8 @@ interface Params {
   readonly version?: string;
 }
 
-function resolveModel(inference: GenerateInference, params: Params): LlmModel {
-  const model = inference.llmModel(params.model);
+async function resolveModel(inference: GenerateInference, params: Params): Promise<LlmModel> {
+  const model = await inference.llmModel(params.model);
   if (params.version !== undefined) {
     const v = /^\d{1,16}$/.test(params.version) ? Number(params.version) : NaN;
     if (!Number.isSafeInteger(v) || v <= 0) throw invalidArgument(`failed to get model version from specified version string '${params.version}'`);
@@ -46,7 +46,7 @@ function abortOnClose(reply: FastifyReply): AbortController {
 
 async function start(inference: GenerateInference, request: FastifyRequest, abort: AbortController): Promise<{ model: LlmModel; call: GenerateCall; events: AsyncIterable<GenerationEvent> }> {
   const params = request.params as Params;
-  const model = resolveModel(inference, params);
+  const model = await resolveModel(inference, params);
   const call = generateFromWire(request.body, `generate-${randomUUID()}`);
   const events = await model.generate({ ...call.request, signal: abort.signal });
   return { model, call, events };

@@ -12,7 +12,7 @@ class EchoServer implements InferenceServer {
   llmModel(name: string): never {
     throw new InferError('NOT_FOUND', `no LLM '${name}'`);
   }
-  listLlmModels(): [] {
+  async listLlmModels(): Promise<[]> {
     return [];
   }
   readonly seen: { name: string; version?: number }[] = [];

@@ -14,7 +14,7 @@ class FakeInferServer implements InferenceServer {
   llmModel(name: string): never {
     throw new InferError('NOT_FOUND', `no LLM '${name}'`);
   }
-  listLlmModels(): [] {
+  async listLlmModels(): Promise<[]> {
     return [];
   }
   lastRequest?: InferenceRequest;
@@ -296,8 +296,8 @@ describe('POST /v2/models/:model/infer (inject)', () => {
     ['a negative dimension', '{"inputs":[{"name":"a","datatype":"INT32","shape":[-1],"data":[1]}]}', {}, /'shape'/],
     ['an overflowing shape', '{"inputs":[{"name":"a","datatype":"INT32","shape":[16,1152921504606846976],"data":[1]}]}', {}, /'shape'/],
     ['an overflowing product', '{"inputs":[{"name":"a","datatype":"INT32","shape":[1073741824,1073741824,1073741824],"data":[1]}]}', {}, /too many/],
-    ['data nested 100k deep', `{"inputs":[{"name":"a","datatype":"INT32","shape":[1],"data":${deep}}]}`, {}, /nested deeper/],
-    ['a body nested 100k deep', deep, {}, /JSON object/],
+    ['data nested 100k deep', `{"inputs":[{"name":"a","datatype":"INT32","shape":[1],"data":${deep}}]}`, {}, /nest(s|ed) deeper/],
+    ['a body nested 100k deep', deep, {}, /nests deeper/],
     ['a header length beyond the body', '{"inputs":[]}', { 'inference-header-content-length': '999' }, /range/],
     ['a non-numeric header length', '{"inputs":[]}', { 'inference-header-content-length': 'twelve' }, /Unable to parse Inference-Header-Content-Length/],
     ['a negative header length', '{"inputs":[]}', { 'inference-header-content-length': '-5' }, /Unable to parse/],

@@ -40,7 +40,7 @@ class FakeRepositoryServer implements InferenceServer {
   llmModel(name: string): never {
     throw new InferError('NOT_FOUND', `no LLM '${name}'`);
   }
-  listLlmModels(): [] {
+  async listLlmModels(): Promise<[]> {
     return [];
   }
   live = true;

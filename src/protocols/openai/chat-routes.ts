@@ -10,7 +10,7 @@ import { collectAll, forwardAll, startAll } from './generation-runner.js';
 import type { OpenAiInference } from './inference.js';
 import { abortOnClose, SseWriter } from './sse.js';
 import { chatChunkJson, chatCompletionJson, chatFromWire, chatGenerateRequest, chatUsageChunkJson, type ChatCall } from './translate-chat.js';
-import { sumUsage } from './translate-common.js';
+import { acquireOptions, sumUsage } from './translate-common.js';
 
 async function streamChat(reply: FastifyReply, call: ChatCall, id: string, created: number, streams: AsyncIterable<GenerationEvent>[], abort: AbortController): Promise<void> {
   const sse = new SseWriter(reply.raw);
@@ -41,7 +41,7 @@ async function handleChat(inference: OpenAiInference, request: FastifyRequest, r
   const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
   try {
     call = chatFromWire(request.body);
-    const model = inference.llmModel(call.model);
+    const model = await inference.llmModel(call.model, acquireOptions(request.body));
     const requests = Array.from({ length: call.n }, (_, i) => chatGenerateRequest(call, id, i, abort.signal));
     streams = await startAll(model, requests, abort);
   } catch (err) {

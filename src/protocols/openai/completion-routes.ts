@@ -9,7 +9,7 @@ import { sendOpenAiError, toOpenAiError } from './errors.js';
 import { collectAll, forwardAll, startAll } from './generation-runner.js';
 import type { OpenAiInference } from './inference.js';
 import { abortOnClose, SseWriter } from './sse.js';
-import { sumUsage } from './translate-common.js';
+import { acquireOptions, sumUsage } from './translate-common.js';
 import { completionChunkJson, completionFromWire, completionGenerateRequest, completionJson, completionUsageChunkJson, type CompletionCall } from './translate-completion.js';
 
 function promptText(model: LlmModel, prompt: LlmPrompt): string {
@@ -63,7 +63,7 @@ async function handleCompletion(inference: OpenAiInference, request: FastifyRequ
   let echoes: string[];
   try {
     call = completionFromWire(request.body);
-    const model = inference.llmModel(call.model);
+    const model = await inference.llmModel(call.model, acquireOptions(request.body));
     const requests = call.prompts.flatMap((prompt, p) => Array.from({ length: call.n }, (_, i) => completionGenerateRequest(call, id, prompt, p * call.n + i, abort.signal)));
     echoes = call.prompts.flatMap((prompt) => Array.from({ length: call.n }, () => (call.echo ? promptText(model, prompt) : '')));
     streams = await startAll(model, requests, abort);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { badParam } from '../../core/llm/llm-errors.js';
 import { sendOpenAiError } from './errors.js';
 import type { OpenAiInference } from './inference.js';
+import { acquireOptions } from './translate-common.js';
 import { abortOnClose } from './sse.js';
 import { embeddingFromWire, embeddingJson } from './translate-embedding.js';
 
@@ -12,7 +13,7 @@ export function registerEmbeddingRoutes(app: FastifyInstance, inference: OpenAiI
     const abort = abortOnClose(reply.raw);
     try {
       const call = embeddingFromWire(request.body);
-      const model = inference.llmModel(call.model);
+      const model = await inference.llmModel(call.model, acquireOptions(request.body));
       if (call.dimensions !== undefined && call.dimensions !== model.info.embeddingSize) {
         throw badParam(`this model returns ${model.info.embeddingSize} dimensions and cannot shorten them`, 'dimensions');
       }

@@ -2,7 +2,7 @@
  * The slice of the core facade the OpenAI front-end uses. The core's InferenceServer provides
  * these members; tests pass a small object of the same shape.
  */
-import type { ListedLlm } from '../../core/inference-server.js';
+import type { LlmAcquireOptions, ListedLlm } from '../../core/inference-server.js';
 import type { LlmModel } from '../../core/llm/index.js';
 
 export type { ListedLlm };
@@ -13,6 +13,6 @@ export interface OpenAiInference {
   isReady(): boolean;
   serverMetadata(): { readonly name: string; readonly version: string };
   /** The ready LLM `name`; throws InferError NOT_FOUND or MODEL_NOT_READY. */
-  llmModel(name: string): LlmModel;
-  listLlmModels(): readonly ListedLlm[];
+  llmModel(name: string, options?: LlmAcquireOptions): Promise<LlmModel>;
+  listLlmModels(): Promise<readonly ListedLlm[]>;
 }

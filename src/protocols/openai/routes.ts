@@ -15,6 +15,8 @@ import { registerModelRoutes } from './model-routes.js';
 /** Options of the OpenAI plugin. */
 export interface OpenAiRoutesOptions {
   readonly inference: OpenAiInference;
+  /** The catalog profile a served model was selected with, for `/v1/metadata`. */
+  readonly profileOf?: (name: string) => { readonly id: string; readonly name: string } | undefined;
 }
 
 /** The plugin; register it on the server's Fastify instance (it adds the `/v1` prefix itself). */
@@ -29,7 +31,7 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (app,
       registerChatRoutes(v1, opts.inference);
       registerCompletionRoutes(v1, opts.inference);
       registerEmbeddingRoutes(v1, opts.inference);
-      registerModelRoutes(v1, opts.inference);
+      registerModelRoutes(v1, opts.inference, opts.profileOf);
     },
     { prefix: '/v1' },
   );

@@ -28,9 +28,11 @@ export class SseWriter {
     return this.ended || this.res.destroyed || this.res.writableEnded;
   }
 
-  /** Sends one event; resolves when the socket can take more. */
+  /** Sends one event (a string as is, anything else as JSON); resolves when the socket can take more. */
   async send(data: unknown): Promise<void> {
-    await this.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+    const text = typeof data === 'string' ? data : JSON.stringify(data);
+    // NOTE: each line needs its own `data:` prefix; a bare line break would end the event early.
+    await this.write(`data: ${text.replace(/\r\n|\r|\n/g, '\ndata: ')}\n\n`);
   }
 
   private write(text: string): Promise<void> {

@@ -141,3 +141,26 @@ export function chatLogprobs(tokens: readonly TokenLogprob[]): unknown[] {
     top_logprobs: t.top.map((a) => ({ token: a.text, logprob: a.logprob, bytes: a.bytes })),
   }));
 }
+
+const DURATION = /^(-?\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Ollama's `keep_alive` extension: seconds as a number, or a duration such as `30s`, `5m`, `1h`;
+ * negative keeps the model loaded. Undefined when the body has none.
+ */
+export function keepAliveOf(body: unknown): number | undefined {
+  const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).keep_alive : undefined;
+  if (raw === undefined || raw === null) return undefined;
+  const m = typeof raw === 'number' && Number.isFinite(raw) ? [String(raw), String(raw), 's'] : typeof raw === 'string' ? DURATION.exec(raw.trim()) : null;
+  if (!m) throw badParam("keep_alive must be seconds or a duration such as '30s', '5m', '1h' (negative keeps the model loaded)", 'keep_alive');
+  const ms = Number(m[1]) * UNIT_MS[m[2] ?? 's']!;
+  if (Math.abs(ms) > 365 * 86_400_000) throw badParam('keep_alive is longer than a year', 'keep_alive');
+  return ms < 0 ? -1 : ms;
+}
+
+/** The facade's acquire options of a request body (its `keep_alive`). */
+export function acquireOptions(body: unknown): { keepAliveMs?: number } {
+  const keepAliveMs = keepAliveOf(body);
+  return keepAliveMs === undefined ? {} : { keepAliveMs };
+}

@@ -65,7 +65,7 @@ export class FakeInferenceServer implements InferenceServer {
   llmModel(name: string): never {
     throw new InferError('NOT_FOUND', `no LLM '${name}'`);
   }
-  listLlmModels(): [] {
+  async listLlmModels(): Promise<[]> {
     return [];
   }
   readonly requests: InferenceRequest[] = [];
