@@ -139,15 +139,15 @@ export async function startServer(
   if (metricsPort !== undefined) log.info({ host: options.host, port: metricsPort }, 'metrics listening');
 
   let loadModels = options.loadModels;
-  if (single) {
-    const written = await single.populate(served!.resolver()).catch(async (err: unknown) => {
+  if (single && served) {
+    const written = await single.populate(served.resolver()).catch(async (err: unknown) => {
       await Promise.all([grpc?.close(0), http.close()]);
       await observability.close();
       await single.cleanup();
       throw new StartupError((err as Error).message);
     });
     trustedFiles.push(...written.map((w) => w.file));
-    written.forEach((w, i) => served!.record(w.name, options.models[i]!));
+    written.forEach((w, i) => served.record(w.name, options.models[i] ?? ''));
     loadModels = written.slice(0, 1).map((w) => w.name);
     log.info({ models: written }, 'serving GGUF models (--model)');
   }

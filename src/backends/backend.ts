@@ -74,7 +74,8 @@ export type ModelInstance = BatchInstance | DecoupledInstance | IterativeInstanc
 /**
  * Runs a batch of requests. The scheduler has already validated every request against the
  * model config, and for batching models all requests share non-batch dimensions. Returns
- * exactly one response per request, in request order.
+ * exactly one response per request, in request order. An `execute` that rejects with an
+ * UNAVAILABLE InferError declares the instance lost for good (schedulers retire it).
  */
 export interface BatchInstance {
   readonly kind: 'batch';

@@ -3,8 +3,10 @@
  */
 import { Command } from 'commander';
 import { SERVER_VERSION } from '../version.js';
+import { addCacheCommand } from './cache-command.js';
 import { addDownloadCommand } from './download-command.js';
 import { addInspectCommand } from './inspect-command.js';
+import { addModelStoreCommands } from './model-store-command.js';
 import { addProfileCommands } from './profiles-command.js';
 import { runServe } from './run-serve.js';
 import { addServeCommand } from './serve-command.js';
@@ -20,5 +22,7 @@ export function buildProgram(): Command {
   addInspectCommand(program);
   addProfileCommands(program);
   addDownloadCommand(program);
+  addModelStoreCommands(program);
+  addCacheCommand(program);
   return program;
 }

@@ -199,6 +199,20 @@ describe('identity backend specifics', () => {
     expect([s1?.ok, s2?.ok]).toEqual([false, true]);
   });
 
+  it('throws from execute when a request of the batch holds throw_on_value, and keeps serving after', async () => {
+    const inst = (await (await load(identityConfig({ parameters: params({ throw_on_value: '99' }) }))).createInstance({
+      index: 0,
+      groupName: 'g',
+      device: 'cpu',
+    })) as BatchInstance;
+    const thrown = await inst.execute([req([fp32('INPUT0', [1])]), req([fp32('INPUT0', [2, 99])])]).catch((err: unknown) => err);
+    expect(thrown).toBeInstanceOf(Error);
+    expect(thrown).not.toBeInstanceOf(InferError);
+    expect((thrown as Error).message).toMatch(/throw_on_value 99/);
+    const [after] = await inst.execute([req([fp32('INPUT0', [3])])]);
+    expect(after?.ok).toBe(true);
+  });
+
   it('waits execute_delay_ms per execute and cancels aborted requests', async () => {
     const inst = (await (await load(identityConfig({ parameters: params({ execute_delay_ms: '40' }) }))).createInstance({
       index: 0,

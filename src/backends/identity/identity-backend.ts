@@ -6,6 +6,8 @@
  * Config parameters (all `string_value`):
  * - `execute_delay_ms`: sleep this long per execute (per emitted response when decoupled).
  * - `fail_on_value`: a request with an input element equal to this value fails alone (INTERNAL).
+ * - `throw_on_value`: a batch instance's execute throws a plain Error, after its delay, when any
+ *   request of the batch holds this value: the whole batch fails, as when a backend crashes.
  * - `decoupled_repeat`: with `model_transaction_policy { decoupled: true }`, each request gets
  *   this many responses (default 1; 0 sends none), each a copy of its inputs.
  */

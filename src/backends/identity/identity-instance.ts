@@ -107,7 +107,7 @@ class Lifecycle {
   }
 }
 
-/** Builds a batch instance: one delay per execute, then one response per request. */
+/** Builds a batch instance: one delay per execute, then one response per request (or a throw, for `throw_on_value`). */
 export function createBatchInstance(s: IdentitySettings): BatchInstance {
   const life = new Lifecycle(s.modelName);
   return {
@@ -115,6 +115,11 @@ export function createBatchInstance(s: IdentitySettings): BatchInstance {
     async execute(batch) {
       life.check();
       if (s.delayMs > 0) await sleep(s.delayMs);
+      const poison = s.throwOnValue;
+      if (poison !== undefined && batch.some((req) => req.inputs.some((t) => holdsValue(t, poison)))) {
+        // NOTE: a plain Error on purpose: it stands for a backend bug, which the core must wrap as INTERNAL.
+        throw new Error(`identity: a request of the batch holds throw_on_value ${poison}`);
+      }
       return batch.map((req) => echo(s, req));
     },
     async dispose() {

@@ -21,6 +21,8 @@ export interface IdentitySettings {
   readonly delayMs: number;
   /** `fail_on_value`: a request whose input holds this element value fails alone. */
   readonly failOnValue?: string;
+  /** `throw_on_value`: a batch instance's execute throws (failing its whole batch) when a request holds this value. */
+  readonly throwOnValue?: string;
   /** `decoupled_repeat`: responses per request in decoupled mode (0 sends none). */
   readonly repeat: number;
   readonly decoupled: boolean;
@@ -74,12 +76,14 @@ export function identitySettings(config: ModelConfig): IdentitySettings {
     return { input, output };
   });
   const failOnValue = parameter(config, 'fail_on_value');
+  const throwOnValue = parameter(config, 'throw_on_value');
   return {
     modelName: config.name,
     batching: (config.max_batch_size ?? 0) > 0,
     pairs,
     delayMs: nonNegative(config, 'execute_delay_ms', 0, false),
     ...(failOnValue !== undefined && failOnValue !== '' ? { failOnValue } : {}),
+    ...(throwOnValue !== undefined && throwOnValue !== '' ? { throwOnValue } : {}),
     repeat: nonNegative(config, 'decoupled_repeat', 1, true),
     decoupled: config.model_transaction_policy?.decoupled === true,
   };

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ModelConfig } from '../../config/model-config.js';
 import type { DataType, InferenceRequest, InstanceResponse, RequestedOutput, Tensor, TensorData } from '../../core/types.js';
@@ -24,7 +25,11 @@ afterAll(async () => {
 });
 
 /** Loads `model` under `config`, runs `body` with one CPU instance, then cleans up. */
-async function withInstance(config: ModelConfig, model: Uint8Array, body: (i: BatchInstance, m: LoadedModel) => Promise<void>): Promise<void> {
+async function withInstance(
+  config: ModelConfig,
+  model: Uint8Array,
+  body: (i: BatchInstance, m: LoadedModel, versionDir: string) => Promise<void>,
+): Promise<void> {
   const versionDir = join(root, `m${count++}`, '1');
   await mkdir(versionDir, { recursive: true });
   await writeFile(join(versionDir, 'model.onnx'), model);
@@ -32,7 +37,7 @@ async function withInstance(config: ModelConfig, model: Uint8Array, body: (i: Ba
   const instance = await loaded.createInstance({ index: 0, groupName: 'g', device: 'cpu' });
   if (instance.kind !== 'batch') throw new Error('expected a batch instance');
   try {
-    await body(instance, loaded);
+    await body(instance, loaded, versionDir);
   } finally {
     await instance.dispose();
     await loaded.unload();
@@ -51,6 +56,10 @@ function ok(response: InstanceResponse | undefined): readonly Tensor[] {
 
 function hostOf(instance: BatchInstance): SessionHost {
   return (instance as unknown as { host: SessionHost }).host;
+}
+
+function workerOf(instance: BatchInstance): Worker {
+  return (hostOf(instance) as unknown as { worker: Worker }).worker;
 }
 
 const utf8 = new TextEncoder();
@@ -283,6 +292,46 @@ describe('onnxruntime backend: worker threads', () => {
       expect(ok(again)[0]).toMatchObject({ name: 'Y', shape: [4, 4] });
       expect(hostOf(instance)).not.toBe(dying);
       expect(hostOf(instance).alive).toBe(true);
+    });
+  });
+
+  it('delivers a result the worker posted just before it crashed, then restarts the worker', async () => {
+    await withInstance(slowConfig, slowModel(32), async (instance) => {
+      const worker = workerOf(instance);
+      const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+      const baseline = worker.performance.eventLoopUtilization();
+      const pending = instance.execute([square(1024)]);
+      // NOTE: session.run blocks the worker's loop, so busy time proves the run started; the crash
+      // message is read only after the worker has posted the result.
+      await vi.waitFor(() => expect(worker.performance.eventLoopUtilization(baseline).active).toBeGreaterThan(50), { timeout: 10_000, interval: 5 });
+      worker.postMessage(null);
+      // NOTE: hold the main thread while the worker answers and dies, so the result, the worker's
+      // error and its exit all wait together; the result must still win (measured: it lost every
+      // time when the host failed the run on 'error').
+      const holdUntil = performance.now() + 1500;
+      while (performance.now() < holdUntil);
+      const [response] = await pending;
+      expect(ok(response)[0]).toMatchObject({ name: 'Y', shape: [1024, 1024] });
+      expect(await exited).toBe(1);
+      expect(hostOf(instance).alive).toBe(false);
+      expect(hostOf(instance).failure).toMatch(/onnxruntime worker failed: .*null/);
+      const [next] = await instance.execute([square(2)]);
+      expect(ok(next)[0]).toMatchObject({ shape: [2, 2] });
+    });
+  });
+
+  it('is lost for good when its worker cannot be restarted: every execute then rejects with UNAVAILABLE', async () => {
+    await withInstance(slowConfig, slowModel(2), async (instance, _model, versionDir) => {
+      await rm(join(versionDir, 'model.onnx'));
+      const worker = workerOf(instance);
+      const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+      worker.postMessage({ op: 'close' });
+      await exited;
+      const lost = { code: 'UNAVAILABLE', message: expect.stringMatching(/is lost: onnxruntime worker exited with code 0, and restarting its worker failed: .*ENOENT/) };
+      await expect(instance.execute([square(2)])).rejects.toMatchObject(lost);
+      const started = performance.now();
+      await expect(instance.execute([square(2)])).rejects.toMatchObject(lost);
+      expect(performance.now() - started).toBeLessThan(100);
     });
   });
 

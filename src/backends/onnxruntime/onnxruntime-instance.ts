@@ -2,6 +2,8 @@
  * One model instance: a session in its own worker thread. Batching models get the whole batch
  * concatenated into a single run; non-batching models run their requests one by one. When the
  * worker dies the requests in flight fail with INTERNAL and the next execute starts a new worker.
+ * When that restart fails the instance is lost for good: this and every later execute reject
+ * with UNAVAILABLE, which tells the scheduler to stop sending it work.
  */
 import { InferError, toInferError } from '../../core/errors.js';
 import type { InferenceRequest, InstanceResponse } from '../../core/types.js';
@@ -18,6 +20,8 @@ export class OnnxRuntimeInstance implements BatchInstance {
   readonly kind = 'batch';
   private host: SessionHost | undefined;
   private disposed = false;
+  /** Set once a worker restart failed; every later execute rejects with it. */
+  private lost: InferError | undefined;
 
   constructor(
     private readonly plan: ModelPlan,
@@ -31,6 +35,7 @@ export class OnnxRuntimeInstance implements BatchInstance {
   /** Answers each request once, in order; validation failures and run failures are per-request errors. */
   async execute(batch: readonly InferenceRequest[]): Promise<readonly InstanceResponse[]> {
     if (this.disposed) throw new InferError('UNAVAILABLE', `an instance of model '${this.plan.modelName}' was disposed`);
+    if (this.lost) throw this.lost;
     const responses = new Array<InstanceResponse>(batch.length);
     const ready: PreparedRequest[] = [];
     batch.forEach((req, i) => {
@@ -59,9 +64,10 @@ export class OnnxRuntimeInstance implements BatchInstance {
   }
 
   private async runGroup(members: readonly PreparedRequest[], responses: InstanceResponse[]): Promise<void> {
+    // NOTE: outside the try on purpose: an instance that cannot get a worker fails the whole execute.
+    const host = await this.liveHost();
     let results: readonly InstanceResponse[];
     try {
-      const host = await this.liveHost();
       const outputs = await host.run(gatherFeeds(this.plan, members), fetchesOf(this.plan, members));
       results = scatterOutputs(this.plan, members, outputs);
     } catch (err) {
@@ -74,11 +80,22 @@ export class OnnxRuntimeInstance implements BatchInstance {
 
   private async liveHost(): Promise<SessionHost> {
     if (this.host?.alive) return this.host;
-    this.log.warn('restarting the onnxruntime worker', { model: this.plan.modelName });
+    const death = this.host?.failure ?? 'the onnxruntime worker is gone';
+    this.log.warn('restarting the onnxruntime worker', { model: this.plan.modelName, reason: death });
     this.host = undefined;
-    const host = await this.spawn().catch((err: unknown) => {
-      throw new InferError('INTERNAL', `restarting the onnxruntime worker failed: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    let host: SessionHost;
+    try {
+      host = await this.spawn();
+    } catch (err) {
+      const cause = err instanceof Error ? err.message : String(err);
+      this.lost = new InferError(
+        'UNAVAILABLE',
+        `an instance of model '${this.plan.modelName}' is lost: ${death}, and restarting its worker failed: ${cause}`,
+        { cause: err },
+      );
+      this.log.error('onnxruntime instance lost', { model: this.plan.modelName, reason: this.lost.message });
+      throw this.lost;
+    }
     if (this.disposed) {
       await host.terminate();
       throw new InferError('UNAVAILABLE', `an instance of model '${this.plan.modelName}' was disposed`);

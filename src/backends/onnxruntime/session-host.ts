@@ -61,7 +61,12 @@ export class SessionHost {
     readonly outputs: readonly WireValueMeta[],
   ) {
     worker.on('message', (msg: WorkerMessage) => this.onMessage(msg));
-    worker.on('error', (err) => this.die(`onnxruntime worker failed: ${err.message}`));
+    // NOTE: an 'error' (uncaught in the worker) only marks the worker dead; the run in flight fails
+    // at 'exit', which Node emits after delivering what the worker posted before it died, so a
+    // result computed just before a crash is not thrown away.
+    worker.on('error', (err) => {
+      this.deathReason ??= `onnxruntime worker failed: ${err.message}`;
+    });
     this.exited = new Promise((resolve) => {
       worker.on('exit', (code) => {
         this.die(`onnxruntime worker exited with code ${code}`);
@@ -110,6 +115,11 @@ export class SessionHost {
     return this.deathReason === undefined;
   }
 
+  /** Why the worker is gone (exit code or uncaught error); undefined while it is alive. */
+  get failure(): string | undefined {
+    return this.deathReason;
+  }
+
   /**
    * Runs the session on `feeds` (whose buffers are transferred, so the caller must not reuse
    * them) and resolves with the `fetches` outputs. Rejects with INTERNAL when onnxruntime
@@ -156,12 +166,13 @@ export class SessionHost {
     else pending.reject(new InferError('INTERNAL', `onnxruntime run failed: ${msg.message}`));
   }
 
+  /** Marks the worker dead (keeping the first reason) and fails the run in flight with that reason. */
   private die(reason: string): void {
-    if (this.deathReason !== undefined) return;
-    this.deathReason = reason;
+    this.deathReason ??= reason;
     const pending = this.pending;
+    if (!pending) return;
     this.settle();
-    pending?.reject(new InferError('INTERNAL', reason));
+    pending.reject(new InferError('INTERNAL', this.deathReason));
   }
 
   private settle(): void {

@@ -42,12 +42,14 @@ export const defaultSchedulerFactory: SchedulerFactory = (v, instances) => {
   }
   const batchSizeOf = (r: InferenceRequest): number => requestBatchSize(r, v.config);
   const maxBatchSize = v.config.max_batch_size ?? 0;
+  // NOTE: a version is all-or-nothing, as at load: an instance lost for good takes it down, with the reason.
+  const onInstanceLost = (reason: string): void => void v.unload(`instance lost: ${reason}`).catch(() => undefined);
   if (v.config.dynamic_batching && maxBatchSize > 0) {
-    return new DynamicBatcher({ config: v.config.dynamic_batching, maxBatchSize, instances, stats: v.stats, batchSizeOf });
+    return new DynamicBatcher({ config: v.config.dynamic_batching, maxBatchSize, instances, stats: v.stats, batchSizeOf, onInstanceLost });
   }
   const direct = instances.filter((i): i is BatchInstance | DecoupledInstance => i.kind !== 'iterative');
   if (direct.length !== instances.length) throw new Error(`model '${v.name}' has iterative (LLM) instances but no LLM scheduler`);
-  return new DirectScheduler({ instances: direct, stats: v.stats, batchSizeOf });
+  return new DirectScheduler({ instances: direct, stats: v.stats, batchSizeOf, onInstanceLost });
 };
 
 /** A model version and everything it owns. */

@@ -1,6 +1,8 @@
 /**
  * Triton's default scheduler: no batching across requests; each request runs alone on the first
- * free instance, in arrival order. Also runs decoupled models (one request per instance).
+ * free instance, in arrival order. Also runs decoupled models (one request per instance). An
+ * instance whose execute rejects with UNAVAILABLE is lost for good and leaves the pool; once no
+ * instance is left every queued and new request fails at once with UNAVAILABLE.
  */
 import type { BatchInstance, DecoupledInstance } from '../../backends/backend.js';
 import { InferError, toInferError } from '../errors.js';
@@ -26,7 +28,12 @@ export interface DirectSchedulerOptions {
   readonly batchSizeOf: (request: InferenceRequest) => number;
   /** Waiting requests beyond this are refused with QUEUE_FULL; 0 = unbounded. */
   readonly maxQueueSize?: number;
+  /** Told each time an instance is lost for good; `remaining` instances still serve. The owner decides whether the version stays up. */
+  readonly onInstanceLost?: (reason: string, remaining: number) => void;
 }
+
+/** How one request ended on its instance; `lost` means the instance itself can never run again. */
+type RunOutcome = { readonly outputs: readonly Tensor[] } | { readonly error: InferError; readonly lost: boolean };
 
 /** FIFO queue in front of a pool of instances, one execution in flight per instance. */
 export class DirectScheduler implements Scheduler {
@@ -35,9 +42,14 @@ export class DirectScheduler implements Scheduler {
   private running = 0;
   private draining = false;
   private drained: (() => void) | undefined;
+  /** Instances not lost yet, busy or free. */
+  private live: number;
+  /** Why the last instance was lost, once none is left. */
+  private noInstances: InferError | undefined;
 
   constructor(private readonly opts: DirectSchedulerOptions) {
     this.free = [...opts.instances];
+    this.live = opts.instances.length;
   }
 
   /** Requests queued or executing. */
@@ -68,6 +80,10 @@ export class DirectScheduler implements Scheduler {
 
   private admit(request: InferenceRequest, emit?: (outputs: readonly Tensor[]) => void): Promise<readonly Tensor[]> {
     if (this.draining) return Promise.reject(new InferError('UNAVAILABLE', `model '${request.model.name}' is unloading`));
+    if (this.noInstances) {
+      this.opts.stats.recordFailure(0, 'REJECTED', request);
+      return Promise.reject(this.noInstances);
+    }
     const max = this.opts.maxQueueSize ?? 0;
     if (max > 0 && this.queue.length >= max) {
       this.opts.stats.recordFailure(0, 'REJECTED', request);
@@ -105,32 +121,48 @@ export class DirectScheduler implements Scheduler {
       const instance = this.free.pop() as BatchInstance | DecoupledInstance;
       pending.request.signal.removeEventListener('abort', pending.onAbort);
       this.running += 1;
-      void this.run(instance, pending).finally(() => {
+      void this.run(instance, pending).then((lost) => {
         this.running -= 1;
-        this.free.push(instance);
+        if (lost) this.retire(lost);
+        else this.free.push(instance);
         this.dispatch();
         this.checkDrained();
       });
     }
   }
 
-  private async run(instance: BatchInstance | DecoupledInstance, p: Pending): Promise<void> {
+  /** Runs one request and settles it; resolves with the error that lost the instance, if it was lost. Never rejects. */
+  private async run(instance: BatchInstance | DecoupledInstance, p: Pending): Promise<InferError | undefined> {
     const startNs = nowNs();
-    try {
-      const outputs = instance.kind === 'batch' ? await runBatch(instance, p.request) : await runDecoupled(instance, p);
-      const endNs = nowNs();
+    const outcome = instance.kind === 'batch' ? await runBatch(instance, p.request) : await runDecoupled(instance, p);
+    const endNs = nowNs();
+    if ('outputs' in outcome) {
       this.opts.stats.recordExecution(p.batchSize, 0, endNs - startNs, 0);
       this.opts.stats.recordSuccess(
         { totalNs: endNs - p.enqueuedNs, queueNs: startNs - p.enqueuedNs, computeInputNs: 0, computeInferNs: endNs - startNs, computeOutputNs: 0 },
         p.batchSize,
         p.request,
       );
-      p.resolve(outputs);
-    } catch (err) {
-      const error = toInferError(err);
-      this.opts.stats.recordFailure(nowNs() - p.enqueuedNs, error.code === 'CANCELLED' ? 'CANCELED' : 'BACKEND', p.request);
-      p.reject(error);
+      p.resolve(outcome.outputs);
+      return undefined;
     }
+    this.opts.stats.recordFailure(endNs - p.enqueuedNs, outcome.error.code === 'CANCELLED' ? 'CANCELED' : 'BACKEND', p.request);
+    p.reject(outcome.error);
+    return outcome.lost ? outcome.error : undefined;
+  }
+
+  /** Takes a lost instance out of service; with none left, fails everything queued. Tells the owner last. */
+  private retire(error: InferError): void {
+    this.live -= 1;
+    if (this.live === 0) {
+      this.noInstances = new InferError('UNAVAILABLE', `no instance of the model is left: ${error.message}`, { cause: error });
+      for (const pending of this.queue.splice(0)) {
+        pending.request.signal.removeEventListener('abort', pending.onAbort);
+        this.opts.stats.recordFailure(nowNs() - pending.enqueuedNs, 'REJECTED', pending.request);
+        pending.reject(this.noInstances);
+      }
+    }
+    this.opts.onInstanceLost?.(error.message, this.live);
   }
 
   private checkDrained(): void {
@@ -141,16 +173,31 @@ export class DirectScheduler implements Scheduler {
   }
 }
 
-async function runBatch(instance: BatchInstance, request: InferenceRequest): Promise<readonly Tensor[]> {
-  const [response] = await instance.execute([request]);
-  if (!response) throw new InferError('INTERNAL', 'backend returned no response');
-  if (!response.ok) throw response.error;
-  return response.outputs;
+/** An execute that rejected: UNAVAILABLE means the instance is gone for good (the backend contract's convention). */
+function rejected(err: unknown): RunOutcome {
+  const error = toInferError(err);
+  return { error, lost: error.code === 'UNAVAILABLE' };
 }
 
-async function runDecoupled(instance: DecoupledInstance, p: Pending): Promise<readonly Tensor[]> {
+async function runBatch(instance: BatchInstance, request: InferenceRequest): Promise<RunOutcome> {
+  let responses: Awaited<ReturnType<BatchInstance['execute']>>;
+  try {
+    responses = await instance.execute([request]);
+  } catch (err) {
+    return rejected(err);
+  }
+  const [response] = responses;
+  if (!response) return { error: new InferError('INTERNAL', 'backend returned no response'), lost: false };
+  return response.ok ? { outputs: response.outputs } : { error: response.error, lost: false };
+}
+
+async function runDecoupled(instance: DecoupledInstance, p: Pending): Promise<RunOutcome> {
   const emit = p.emit;
-  if (!emit) throw new InferError('UNSUPPORTED', `model '${p.request.model.name}' is decoupled: use a streaming API`);
-  await instance.execute(p.request, emit);
-  return [];
+  if (!emit) return { error: new InferError('UNSUPPORTED', `model '${p.request.model.name}' is decoupled: use a streaming API`), lost: false };
+  try {
+    await instance.execute(p.request, emit);
+  } catch (err) {
+    return rejected(err);
+  }
+  return { outputs: [] };
 }

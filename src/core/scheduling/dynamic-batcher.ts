@@ -3,13 +3,15 @@
  * priority-then-arrival order: requests join while their non-batch shapes and input sets match
  * the first one and the summed batch dimension fits max_batch_size. It sends at once when the
  * batch is full or hits a preferred size, or when nothing else could join; otherwise it waits
- * until the oldest request has waited max_queue_delay_microseconds.
+ * until the oldest request has waited max_queue_delay_microseconds. An instance whose execute
+ * rejects with UNAVAILABLE is lost for good and leaves the pool; once no instance is left every
+ * queued and new request fails at once with UNAVAILABLE.
  */
 import type { BatchInstance, ModelInstance } from '../../backends/backend.js';
 import type { DynamicBatching } from '../../config/model-config.js';
 import { InferError, toInferError } from '../errors.js';
-import { failureReasonOf, type VersionStatistics } from '../statistics.js';
-import type { InferenceRequest, Tensor } from '../types.js';
+import { failureReasonOf, type FailureReason, type VersionStatistics } from '../statistics.js';
+import type { InferenceRequest, InstanceResponse, Tensor } from '../types.js';
 import { systemClock, type Clock } from './clock.js';
 import { RequestQueue, type QueuedRequest } from './request-queue.js';
 import type { Scheduler } from './scheduler.js';
@@ -22,6 +24,8 @@ export interface DynamicBatcherOptions {
   readonly stats: VersionStatistics;
   readonly batchSizeOf: (request: InferenceRequest) => number;
   readonly clock?: Clock;
+  /** Told each time an instance is lost for good; `remaining` instances still serve. The owner decides whether the version stays up. */
+  readonly onInstanceLost?: (reason: string, remaining: number) => void;
 }
 
 interface Waiter {
@@ -48,6 +52,10 @@ export class DynamicBatcher implements Scheduler {
   private timerAt = Infinity;
   private draining = false;
   private drained: (() => void) | undefined;
+  /** Instances not lost yet, busy or free. */
+  private live: number;
+  /** Why the last instance was lost, once none is left. */
+  private noInstances: InferError | undefined;
 
   constructor(private readonly opts: DynamicBatcherOptions) {
     this.queue = new RequestQueue(opts.config);
@@ -58,6 +66,7 @@ export class DynamicBatcher implements Scheduler {
       if (i.kind !== 'batch') throw new Error('dynamic batching needs batch (non-decoupled) instances');
       return i;
     });
+    this.live = this.free.length;
   }
 
   /** Requests queued or executing. */
@@ -73,6 +82,10 @@ export class DynamicBatcher implements Scheduler {
   enqueue(request: InferenceRequest): Promise<readonly Tensor[]> {
     if (this.draining) return Promise.reject(new InferError('UNAVAILABLE', `model '${request.model.name}' is unloading`));
     if (request.signal.aborted) return Promise.reject(new InferError('CANCELLED', 'request cancelled by the client'));
+    if (this.noInstances) {
+      this.opts.stats.recordFailure(0, 'REJECTED', request);
+      return Promise.reject(this.noInstances);
+    }
     const now = this.clock.nowUs();
     const { level, deadlineUs } = this.queue.classify(request, now);
     const item: QueuedRequest = { request, batchSize: this.opts.batchSizeOf(request), enqueuedUs: now, deadlineUs, level, delayed: false };
@@ -176,9 +189,16 @@ export class DynamicBatcher implements Scheduler {
       this.running -= batch.length;
       this.free.push(instance);
     };
+    let running: Promise<readonly InstanceResponse[]>;
+    try {
+      running = instance.execute(batch.map((b) => b.request));
+    } catch (err) {
+      // NOTE: a backend that throws before returning its promise must not leak the batch or the instance.
+      running = Promise.reject(err);
+    }
     // NOTE: the instance goes back to the pool before answers are delivered, so the next batch
     // is formed in the same turn and the instance never idles while callers run.
-    void instance.execute(batch.map((b) => b.request)).then(
+    void running.then(
       (responses) => {
         const inferNs = (this.clock.nowUs() - startUs) * 1000;
         this.opts.stats.recordExecution(total, 0, inferNs, 0);
@@ -191,21 +211,47 @@ export class DynamicBatcher implements Scheduler {
         this.schedule();
       },
       (err: unknown) => {
-        release();
-        for (const item of batch) this.settle(item, toInferError(err), undefined);
+        const error = toInferError(err);
+        const lost = error.code === 'UNAVAILABLE';
+        this.running -= batch.length;
+        if (lost) this.retire(error);
+        else this.free.push(instance);
+        // NOTE: a lost instance is the backend's failure, not a scheduler rejection.
+        for (const item of batch) this.settle(item, error, undefined, undefined, lost ? 'BACKEND' : undefined);
         this.schedule();
       },
     );
   }
 
+  /** Takes a lost instance out of service; with none left, fails everything queued. Tells the owner last. */
+  private retire(error: InferError): void {
+    this.live -= 1;
+    if (this.live === 0) {
+      this.noInstances = new InferError('UNAVAILABLE', `no instance of the model is left: ${error.message}`, { cause: error });
+      for (const item of [...this.queue.ordered()]) {
+        this.queue.remove(item);
+        const waiter = this.waiters.get(item);
+        if (waiter) item.request.signal.removeEventListener('abort', waiter.onAbort);
+        this.settle(item, this.noInstances, undefined);
+      }
+    }
+    this.opts.onInstanceLost?.(error.message, this.live);
+  }
+
   /** Answers one request, holding the answer back while earlier requests are pending (preserve_ordering). */
-  private settle(item: QueuedRequest, err: InferError | undefined, outputs: readonly Tensor[] | undefined, t?: { queueNs: number; inferNs: number }): void {
+  private settle(
+    item: QueuedRequest,
+    err: InferError | undefined,
+    outputs: readonly Tensor[] | undefined,
+    t?: { queueNs: number; inferNs: number },
+    reason?: FailureReason,
+  ): void {
     const waiter = this.waiters.get(item);
     if (!waiter) return;
     this.waiters.delete(item);
     const totalNs = (this.clock.nowUs() - item.enqueuedUs) * 1000;
     if (err || !outputs || !t) {
-      this.opts.stats.recordFailure(totalNs, failureReasonOf(err?.code), item.request);
+      this.opts.stats.recordFailure(totalNs, reason ?? failureReasonOf(err?.code), item.request);
       waiter.outcome = () => waiter.reject(err ?? new InferError('INTERNAL', 'missing outputs'));
     } else {
       this.opts.stats.recordSuccess({ totalNs, queueNs: t.queueNs, computeInputNs: 0, computeInferNs: t.inferNs, computeOutputNs: 0 }, item.batchSize, item.request);
