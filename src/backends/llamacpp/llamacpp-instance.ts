@@ -47,6 +47,19 @@ function toSample(output: Partial<Output> & { token: number }, topLogprobs: numb
   return { token: output.token, logprob: p === undefined ? 0 : Math.log(p), top };
 }
 
+/** Adapts node-llama-cpp's plain token generator (cheaper per token than the metadata one) to the Generation shape. */
+async function* tokensOnly(tokens: AsyncGenerator<Token, void, void>): Generation {
+  try {
+    for (;;) {
+      const next = await tokens.next();
+      if (next.done) return;
+      yield { token: next.value };
+    }
+  } finally {
+    await tokens.return();
+  }
+}
+
 /** The llamacpp IterativeInstance. */
 export class LlamaCppInstance implements IterativeInstance {
   readonly kind = 'iterative' as const;
@@ -146,8 +159,9 @@ export class LlamaCppInstance implements IterativeInstance {
       ...(grammar ? { grammar } : {}),
       banEog: () => this.banEog[slot]!,
     });
-    const wantTop = (params.topLogprobs ?? 0) > 0;
-    const metadata = { confidence: params.topLogprobs !== undefined, probabilities: wantTop } as const;
+    if (params.topLogprobs === undefined) return tokensOnly(seq.evaluate([...tokens] as Token[], options));
+    const wantTop = params.topLogprobs > 0;
+    const metadata = { confidence: true, probabilities: wantTop } as const;
     return seq.evaluateWithMetadata([...tokens] as Token[], metadata, options) as unknown as Generation;
   }
 
