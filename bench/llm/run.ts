@@ -5,7 +5,7 @@
  * Every request has a unique prompt so no cache flatters the result.
  *
  *   node --import tsx bench/llm/run.ts [--concurrency 1,4,16] [--max-tokens 128] [--requests N]
- *     [--targets inferd,direct,lockstep] [--poisson-rate R --poisson-requests M] [--prefix]
+ *     [--targets inferd,direct,lockstep] [--rounds N] [--poisson-rate R --poisson-requests M] [--prefix]
  *     [--context-size 512] [--batch-size 512] [--threads 1] [--instances N] [--cache-dir DIR] [--json FILE]
  *
  * `--instances N` splits inferd's sequences over N llama.cpp contexts (instance_group count), each
@@ -70,20 +70,32 @@ const lines: string[] = [];
 lines.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; Node ${process.version}; ${maxTokens} output tokens per request, greedy, ignore_eos; ` +
   `context ${base.contextSize}, batch ${base.batchSize}, ${base.threads} thread(s); SLO for goodput: TTFT ≤ ${slo.ttftMs} ms and TPOT ≤ ${slo.tpotMs} ms.`, '', HEADER);
 
+const rounds = Math.max(1, Number(opt('--rounds', '1')));
+/** Every measured run, so rounds can be reduced to the median per (target, concurrency). */
+const runs: { target: string; concurrency: number; summary: Summary }[] = [];
 for (const c of concurrencies) {
   const requests = Number(opt('--requests', String(Math.max(8, 3 * c))));
-  for (const kind of targets) {
-    const target = await makeTarget(kind, modelFile, { ...base, sequences: c });
-    await closedLoop(target, { concurrency: c, requests: c, maxTokens: 8, prompt: promptFactory(`warm-${kind}-${c}`) });
-    log(`${target.name}: concurrency ${c}, ${requests} requests ...`);
-    const run = await closedLoop(target, { concurrency: c, requests, maxTokens, prompt: promptFactory(`${kind}-${c}`) });
-    const summary = summarize(run, slo);
-    results.push({ target: target.name, concurrency: c, summary });
-    lines.push(row(target.name, c, summary));
-    log(lines[lines.length - 1]!);
-    await target.close();
+  // NOTE: targets alternate order each round so a drifting machine speed hits every target alike.
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of round % 2 === 0 ? targets : [...targets].reverse()) {
+      const target = await makeTarget(kind, modelFile, { ...base, sequences: c });
+      await closedLoop(target, { concurrency: c, requests: c, maxTokens: 8, prompt: promptFactory(`warm-${kind}-${c}-${round}`) });
+      log(`${target.name}: concurrency ${c}, ${requests} requests (round ${round + 1}/${rounds}) ...`);
+      const run = await closedLoop(target, { concurrency: c, requests, maxTokens, prompt: promptFactory(`${kind}-${c}-${round}`) });
+      const summary = summarize(run, slo);
+      runs.push({ target: target.name, concurrency: c, summary });
+      log(row(target.name, c, summary));
+      await target.close();
+    }
+  }
+  for (const name of [...new Set(runs.filter((r) => r.concurrency === c).map((r) => r.target))]) {
+    const mine = runs.filter((r) => r.concurrency === c && r.target === name).sort((a, b) => a.summary.outputTokPerS - b.summary.outputTokPerS);
+    const median = mine[Math.floor((mine.length - 1) / 2)]!;
+    results.push(median);
+    lines.push(row(name, c, median.summary) + (rounds > 1 ? ` ${mine.map((r) => r.summary.outputTokPerS.toFixed(1)).join(' / ')} |` : ''));
   }
 }
+if (rounds > 1) lines.push('', `Each row is the median of ${rounds} rounds by output tok/s (targets alternate order per round); the last column lists every round's tok/s.`);
 
 const ratio = (c: number, name: string): string => {
   const i = results.find((r) => r.concurrency === c && r.target.startsWith('inferd'));

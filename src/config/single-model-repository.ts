@@ -45,9 +45,6 @@ export function modelNameFromFile(file: string): string {
   return name || 'model';
 }
 
-/** Resolves a plain local path (the resolver when no catalog is involved). */
-export const localFileResolver: ModelResolver = async (reference) => ({ file: reference });
-
 async function writeModel(dir: string, name: string, file: string, parameters: Readonly<Record<string, string>>, instances: number): Promise<void> {
   const config: ModelConfig = {
     name,
