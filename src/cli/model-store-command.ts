@@ -28,6 +28,8 @@ interface StoreFlags extends CatalogFlags {
 }
 
 interface DownloadToCacheFlags extends StoreFlags {
+  /** The model as a flag (the Helm chart's init container passes it so), instead of the argument. */
+  readonly model?: string;
   readonly profiles?: string[];
   readonly profile?: string[];
   readonly all?: boolean;
@@ -68,7 +70,8 @@ function interrupted(err: unknown): never {
 
 async function runDownloadToCache(arg: string | undefined, flags: DownloadToCacheFlags): Promise<void> {
   const keys = [...(flags.profiles ?? []), ...(flags.profile ?? [])].flatMap((k) => k.split(',')).filter(Boolean);
-  const modelName = modelArgument(arg);
+  if (arg !== undefined && flags.model !== undefined && arg !== flags.model) throw new CatalogError('INVALID_REFERENCE', 'give the model once: as the argument or with --model');
+  const modelName = modelArgument(arg ?? flags.model);
   if (flags.all && keys.length > 0) throw new CatalogError('INVALID_REFERENCE', '--all and --profiles exclude each other');
   const { json, ctx, done } = session(flags);
   try {
@@ -134,6 +137,7 @@ export function addModelStoreCommands(program: Command): void {
         .argument('[model]', 'catalog name (or any model reference without --profiles/--all); default INFERD_MODEL')
         .description('download profiles into the cache before deployment: the best one for this machine, the --profiles given, or --all'),
     )
+      .option('--model <model>', 'the model, as a flag instead of the argument')
       .option('-p, --profiles <profile...>', 'profile ids (or id prefixes, or names with MODEL) to download; space- or comma-separated')
       .addOption(new Option('--profile <profile>', 'one profile to download (repeatable)').argParser(collect))
       .option('--all', 'download every profile of the model'),

@@ -105,7 +105,8 @@ describe('inferd download-to-cache', () => {
     expect(fromEnv.status).toBe(0);
     expect(fromEnv.stdout.split('\n')[0]).toMatch(/"event":"cached".*"path":"tiny-q8_0.gguf"/);
 
-    const all = await cli(['download-to-cache', 'tiny-chat', '--all', '--json'], env(fresh()));
+    // The Helm chart's init container passes the model as a flag.
+    const all = await cli(['download-to-cache', '--model', 'tiny-chat', '--all', '--json'], env(fresh()));
     expect(all.status).toBe(0);
     expect(last(all.stdout).profiles.map((p: any) => p.name)).toEqual(['llamacpp-cpu-f32', 'llamacpp-cpu-q8_0', 'bundle']);
     const both = await cli(['download-to-cache', 'tiny-chat', '--all', '-p', Q8.id], env(cache));
