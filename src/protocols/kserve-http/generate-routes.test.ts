@@ -29,6 +29,15 @@ describe('generate extension routes', () => {
     expect(model.requests.at(-1)).toMatchObject({ prompt: { kind: 'text', text: 'Hi there' }, maxTokens: 3, sampling: { temperature: 0 } });
   });
 
+  it("reads a body sent without a JSON content type, as Triton's curl examples send it", async () => {
+    const body = JSON.stringify({ text_input: 'Hi there', max_tokens: 3 });
+    const res = await app.inject({ method: 'POST', url: '/v2/models/llm/generate', payload: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ text_output: 'one two three' });
+    const bad = await app.inject({ method: 'POST', url: '/v2/models/llm/generate', payload: 'text_input=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(bad.statusCode).toBe(400);
+  });
+
   it('streams one SSE event per delta, with a version in the path', async () => {
     const res = await app.inject({ method: 'POST', url: '/v2/models/llm/versions/1/generate_stream', payload: { text_input: 'Hi', max_tokens: 2 } });
     expect(res.statusCode).toBe(200);

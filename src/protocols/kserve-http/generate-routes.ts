@@ -8,6 +8,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { InferError, invalidArgument } from '../../core/errors.js';
 import type { GenerationEvent, LlmModel } from '../../core/llm/index.js';
 import { errorBody, sendError, toHttpError } from '../http/errors.js';
+import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from '../http/limits-json.js';
 import { generateFromWire, generateResponseJson, type GenerateCall } from './generate-request.js';
 
 /** The slice of the core facade the generate routes use. */
@@ -103,6 +104,15 @@ async function handleGenerateStream(inference: GenerateInference, request: Fasti
 
 /** The generate extension plugin (paths under `/v2/models`). */
 export const generateRoutes: FastifyPluginAsync<GenerateRoutesOptions> = async (app, opts) => {
+  // NOTE: Triton's documented `curl -d '{...}'` sends no JSON content type; read any body as JSON, as Triton does.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser(['application/x-www-form-urlencoded', 'text/plain'], { parseAs: 'string' }, (request, body, done) => {
+    if (jsonDepthExceeds(body as string, DEFAULT_MAX_JSON_DEPTH)) {
+      done(invalidArgument(`request JSON nests deeper than ${DEFAULT_MAX_JSON_DEPTH} levels`), undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
   for (const prefix of ['/v2/models/:model', '/v2/models/:model/versions/:version']) {
     app.post(`${prefix}/generate`, (request, reply) => handleGenerate(opts.inference, request, reply));
     app.post(`${prefix}/generate_stream`, (request, reply) => handleGenerateStream(opts.inference, request, reply));
