@@ -3,6 +3,7 @@
  * names (`FP32`) the rest of inferd uses. Triton calls the variable-length type TYPE_STRING in
  * configs and BYTES on the wire.
  */
+import { ELEMENT_SIZE, isDataType as isTensorDataType } from '../core/tensor-storage.js';
 import type { DataType } from '../core/types.js';
 import type { ConfigDataType } from './model-config.js';
 
@@ -27,23 +28,6 @@ const DATA_TO_CONFIG = Object.fromEntries(
   Object.entries(CONFIG_TO_DATA).map(([config, data]) => [data, config]),
 ) as Readonly<Record<DataType, ConfigDataType>>;
 
-const BYTE_SIZES: Readonly<Record<DataType, number>> = {
-  BOOL: 1,
-  UINT8: 1,
-  UINT16: 2,
-  UINT32: 4,
-  UINT64: 8,
-  INT8: 1,
-  INT16: 2,
-  INT32: 4,
-  INT64: 8,
-  FP16: 2,
-  BF16: 2,
-  FP32: 4,
-  FP64: 8,
-  BYTES: 0,
-};
-
 /** Every config datatype name except TYPE_INVALID. */
 export const CONFIG_DATA_TYPES: readonly ConfigDataType[] = Object.keys(CONFIG_TO_DATA) as ConfigDataType[];
 
@@ -63,12 +47,12 @@ export function dataTypeToConfigDataType(dt: DataType): ConfigDataType {
 
 /** Bytes per element of a fixed-size datatype; 0 for BYTES, whose elements vary in size. */
 export function dataTypeByteSize(dt: DataType): number {
-  const size = Object.hasOwn(BYTE_SIZES, dt) ? BYTE_SIZES[dt] : undefined;
+  const size = Object.hasOwn(ELEMENT_SIZE, dt) ? ELEMENT_SIZE[dt] : undefined;
   if (size === undefined) throw new Error(`unknown datatype '${dt}'`);
   return size;
 }
 
 /** True when `s` is a KServe datatype name. */
 export function isDataType(s: string): s is DataType {
-  return Object.hasOwn(BYTE_SIZES, s);
+  return isTensorDataType(s);
 }

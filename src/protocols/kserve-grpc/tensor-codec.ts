@@ -5,34 +5,10 @@
  * always leave raw, as Triton sends them. Sizes are checked against the shape without overflow.
  */
 import { InferError, invalidArgument } from '../../core/errors.js';
+import { TYPED_ARRAY, type FixedDataType, type FixedTensorData } from '../../core/tensor-storage.js';
 import type { DataType, Tensor, TensorData } from '../../core/types.js';
 import { dataTypeByteSize } from '../../config/datatypes.js';
 import type { Int64, TensorContentsMessage } from './messages.js';
-
-type FixedDataType = Exclude<DataType, 'BYTES'>;
-type FixedTensorData = Exclude<TensorData, readonly Uint8Array[]>;
-
-interface TypedArrayCtor {
-  new (length: number): FixedTensorData;
-  new (buffer: ArrayBufferLike, byteOffset: number, length: number): FixedTensorData;
-}
-
-/** Typed-array storage per fixed-size datatype (core/types.ts TensorData). */
-const TYPED_ARRAY: Readonly<Record<FixedDataType, TypedArrayCtor>> = {
-  BOOL: Uint8Array,
-  UINT8: Uint8Array,
-  UINT16: Uint16Array,
-  UINT32: Uint32Array,
-  UINT64: BigUint64Array,
-  INT8: Int8Array,
-  INT16: Int16Array,
-  INT32: Int32Array,
-  INT64: BigInt64Array,
-  FP16: Uint16Array,
-  BF16: Uint16Array,
-  FP32: Float32Array,
-  FP64: Float64Array,
-};
 
 /** Which typed-contents field carries each datatype (FP16/BF16 have none: raw only). */
 const CONTENTS_FIELD: Readonly<Record<DataType, keyof TensorContentsMessage | undefined>> = {

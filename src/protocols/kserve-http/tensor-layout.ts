@@ -1,71 +1,11 @@
 /**
- * Wire-level facts about KServe datatypes: element sizes, typed-array storage and overflow-safe
- * element counts. Shared by the JSON and binary codecs so both agree on every size.
+ * Wire-level facts about KServe datatypes for the JSON and binary codecs: overflow-safe element
+ * counts and shapes, with the element sizes and typed-array storage of core/tensor-storage.ts
+ * (re-exported here) so every layer agrees on every size.
  */
 import { invalidArgument } from '../../core/errors.js';
-import type { DataType } from '../../core/types.js';
 
-/** Bytes per element on the wire; 0 for BYTES, whose elements carry their own length. */
-export const ELEMENT_SIZE: Readonly<Record<DataType, number>> = {
-  BOOL: 1,
-  UINT8: 1,
-  UINT16: 2,
-  UINT32: 4,
-  UINT64: 8,
-  INT8: 1,
-  INT16: 2,
-  INT32: 4,
-  INT64: 8,
-  FP16: 2,
-  BF16: 2,
-  FP32: 4,
-  FP64: 8,
-  BYTES: 0,
-};
-
-/** A fixed-size datatype: every one but BYTES. */
-export type FixedDataType = Exclude<DataType, 'BYTES'>;
-
-/** Constructor of the typed array that stores a fixed-size datatype (core/types.ts TensorData). */
-export interface TypedArrayCtor {
-  new (length: number): FixedTensorData;
-  new (buffer: ArrayBufferLike, byteOffset: number, length: number): FixedTensorData;
-}
-
-/** Typed-array storage of a fixed-size datatype. */
-export type FixedTensorData =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | BigUint64Array
-  | BigInt64Array
-  | Float32Array
-  | Float64Array;
-
-/** Typed array per fixed-size datatype; BOOL is one byte per element, FP16/BF16 raw 16-bit patterns. */
-export const TYPED_ARRAY: Readonly<Record<FixedDataType, TypedArrayCtor>> = {
-  BOOL: Uint8Array,
-  UINT8: Uint8Array,
-  UINT16: Uint16Array,
-  UINT32: Uint32Array,
-  UINT64: BigUint64Array,
-  INT8: Int8Array,
-  INT16: Int16Array,
-  INT32: Int32Array,
-  INT64: BigInt64Array,
-  FP16: Uint16Array,
-  BF16: Uint16Array,
-  FP32: Float32Array,
-  FP64: Float64Array,
-};
-
-/** True when `s` names a KServe datatype. */
-export function isDataType(s: unknown): s is DataType {
-  return typeof s === 'string' && Object.hasOwn(ELEMENT_SIZE, s);
-}
+export { ELEMENT_SIZE, TYPED_ARRAY, isDataType, type FixedDataType, type FixedTensorData, type TypedArrayCtor } from '../../core/tensor-storage.js';
 
 /**
  * Number of elements a shape holds. Throws INVALID_ARGUMENT when the product exceeds 2^53 − 1,
