@@ -8,7 +8,7 @@ import { parseModelConfig } from '../config/pbtxt/index.js';
 import type { InferenceRequest, InstanceResponse, Tensor } from '../core/types.js';
 import { generateExampleRepository } from './example-repository.js';
 import { MLP_LABELS, MLP_SIZES, mlpWeights } from './models/mlp.js';
-import { mulberry32 } from './prng.js';
+import { mulberry32 } from '../formats/prng.js';
 
 let dir = '';
 beforeAll(async () => {

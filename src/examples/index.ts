@@ -7,5 +7,5 @@ export { identityOnnx, identityFp32Example, IDENTITY_FP32_MAX_BATCH } from './mo
 export { simpleExample, simpleStringExample } from './models/simple.js';
 export { simpleEnsembleExample } from './models/ensemble.js';
 export { mlpExample, mlpOnnx, mlpWeights, MLP_LABELS, MLP_MAX_BATCH, MLP_SEED, MLP_SIZES, type MlpWeights } from './models/mlp.js';
-export { mulberry32, uniformFloat32 } from './prng.js';
+export { mulberry32, uniformFloat32 } from '../formats/prng.js';
 export { tinyLlmExample, TINY_LLM_SEED } from './models/tiny-llm.js';

@@ -3,7 +3,7 @@
  * tests can rebuild them and check the served model against a plain-JS forward pass.
  */
 import { encodeOnnxModel } from '../../formats/onnx/index.js';
-import { mulberry32, uniformFloat32 } from '../prng.js';
+import { mulberry32, uniformFloat32 } from '../../formats/prng.js';
 import type { ExampleModel } from './example-model.js';
 
 /** Layer sizes of the example MLP. */

@@ -6,6 +6,7 @@
 import type { GgufFileSpec, GgufTensorSpec } from './gguf-writer.js';
 import type { GgufValue, GgufWritableTensorType } from './gguf-types.js';
 import { CHATML_END, CHATML_START, buildSpmVocabulary } from './spm-vocabulary.js';
+import { mulberry32 } from '../prng.js';
 
 /** The ChatML template generated models carry in `tokenizer.chat_template`. */
 export const CHATML_TEMPLATE =
@@ -30,18 +31,6 @@ export interface TinyLlamaOptions {
   readonly chatTemplate?: string | null;
   /** Scale of the uniform initialization relative to 1/sqrt(fan_in). */
   readonly weightScale?: number;
-}
-
-/** A 32-bit seeded PRNG (mulberry32): deterministic across machines. */
-function seededUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function hashName(name: string): number {
@@ -95,7 +84,7 @@ function tinyLlamaTensors(r: Resolved, vocabSize: number): GgufTensorSpec[] {
     dims,
     type: matrixType(dims[0]!),
     values: () => {
-      const next = seededUniform(r.seed ^ hashName(name));
+      const next = mulberry32(r.seed ^ hashName(name));
       const out = new Float32Array(dims.reduce((a, b) => a * b, 1));
       for (let i = 0; i < out.length; i++) out[i] = (next() * 2 - 1) * scale;
       return out;

@@ -1,6 +1,6 @@
 /**
- * A tiny seeded PRNG (mulberry32) so example weights are identical on every machine and tests
- * can regenerate them.
+ * A tiny seeded PRNG (mulberry32) so generated model weights (examples, test GGUF and ONNX
+ * models) are identical on every machine and tests can regenerate them.
  */
 
 /** Returns a generator of uniform floats in [0, 1) fully determined by `seed`. */
