@@ -5,29 +5,20 @@
  * with Triton's messages.
  */
 import { InferError, invalidArgument } from '../../core/errors.js';
-import type { ParameterValue, SequenceInfo } from '../../core/types.js';
+import type { ParameterValue } from '../../core/types.js';
+import { splitRequestParameters, type SplitRequestParameters } from '../../core/request-parameters.js';
 import type { InferParameterMap, InferParameterMessage } from './messages.js';
 
 /** Reserved `triton_` request keys a client may set. */
 export const TRITON_RESERVED_REQUEST_PARAMS: readonly string[] = ['triton_enable_empty_final_response'];
 
 /** Request-level parameters split into InferenceRequest fields. */
-export interface RequestParameters {
-  /** Everything without a dedicated field, passed through unchanged. */
-  readonly parameters: Record<string, ParameterValue>;
-  readonly sequence?: SequenceInfo;
-  readonly priority: number;
-  readonly timeoutUs?: number;
+export interface RequestParameters extends SplitRequestParameters {
   /** `triton_enable_empty_final_response`: stream an empty response that only carries the final flag. */
   readonly enableEmptyFinalResponse: boolean;
 }
 
 const UINT64_MOD = 2n ** 64n;
-
-function setOwn(target: Record<string, ParameterValue>, key: string, value: ParameterValue): void {
-  // NOTE: defineProperty, not assignment: a client key "__proto__" must stay a plain key.
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 function typeError(key: string, expected: string): InferError {
   return invalidArgument(`invalid value type for '${key}' parameter, expected ${expected}.`);
@@ -102,46 +93,25 @@ function readPassThrough(p: InferParameterMessage, key: string): ParameterValue 
 
 /** Splits a request's parameters into InferenceRequest fields, as Triton's gRPC front-end does. */
 export function decodeRequestParameters(map: InferParameterMap): RequestParameters {
-  const parameters: Record<string, ParameterValue> = {};
-  let sequenceId: string | undefined;
-  let start = false;
-  let end = false;
-  let priority = 0;
-  let timeoutUs: number | undefined;
   let enableEmptyFinalResponse = false;
-  for (const key of Object.keys(map)) {
-    const p = map[key] as InferParameterMessage;
-    switch (key) {
-      case 'sequence_id':
-        sequenceId = readSequenceId(p);
-        break;
-      case 'sequence_start':
-        start = readBool(p, key);
-        break;
-      case 'sequence_end':
-        end = readBool(p, key);
-        break;
-      case 'priority':
-        priority = readPriority(p);
-        break;
-      case 'timeout':
-        timeoutUs = readTimeout(p);
-        break;
-      case 'triton_enable_empty_final_response':
-        enableEmptyFinalResponse = readBool(p, key);
-        break;
-      default:
-        if (key.startsWith('triton_')) {
-          throw invalidArgument(
-            "parameter keys starting with 'triton_' are reserved for Triton usage. Only the following keys " +
-              `starting with 'triton_' are allowed: ${TRITON_RESERVED_REQUEST_PARAMS.join(' ')}`,
-          );
-        }
-        setOwn(parameters, key, readPassThrough(p, key));
-    }
-  }
-  const sequence = sequenceId !== undefined || start || end ? { id: sequenceId ?? '', start, end } : undefined;
-  return { parameters, sequence, priority, timeoutUs, enableEmptyFinalResponse };
+  const split = splitRequestParameters(Object.entries(map), {
+    sequenceId: readSequenceId,
+    bool: readBool,
+    priority: readPriority,
+    timeout: readTimeout,
+    passThrough: readPassThrough,
+    own: (key, p) => {
+      if (key !== 'triton_enable_empty_final_response') return false;
+      enableEmptyFinalResponse = readBool(p, key);
+      return true;
+    },
+    reservedKey: () =>
+      invalidArgument(
+        "parameter keys starting with 'triton_' are reserved for Triton usage. Only the following keys " +
+          `starting with 'triton_' are allowed: ${TRITON_RESERVED_REQUEST_PARAMS.join(' ')}`,
+      ),
+  });
+  return { ...split, enableEmptyFinalResponse };
 }
 
 function refuseSharedMemory(map: InferParameterMap, where: string): void {

@@ -4,16 +4,12 @@
  * per-output extension parameters, and pass-through of everything else.
  */
 import { InferError, invalidArgument } from '../../core/errors.js';
-import type { ParameterValue, SequenceInfo } from '../../core/types.js';
+import type { ParameterValue } from '../../core/types.js';
+import { splitRequestParameters, type SplitRequestParameters } from '../../core/request-parameters.js';
 import { exactIntegerText, readExactInteger } from './exact-json.js';
 
 /** Request-level parameters, split into the fields of an InferenceRequest. */
-export interface RequestParameters {
-  /** Everything without a dedicated field, passed through unchanged. */
-  readonly parameters: Record<string, ParameterValue>;
-  readonly sequence?: SequenceInfo;
-  readonly priority: number;
-  readonly timeoutUs?: number;
+export interface RequestParameters extends SplitRequestParameters {
   /** Default for outputs that do not say `binary_data` themselves. */
   readonly binaryDataOutput: boolean;
 }
@@ -53,53 +49,24 @@ function readBool(value: unknown, key: string): boolean {
   return value;
 }
 
-function setOwn(target: Record<string, ParameterValue>, key: string, value: ParameterValue): void {
-  // NOTE: defineProperty, not assignment: a client key "__proto__" must stay a plain key.
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 /** Splits the request's `parameters` object into InferenceRequest fields, as Triton does. */
 export function parseRequestParameters(value: unknown, exact: boolean): RequestParameters {
   const params = parametersObject(value, 'the request');
-  const parameters: Record<string, ParameterValue> = {};
-  let sequenceId: string | undefined;
-  let start = false;
-  let end = false;
-  let priority = 0;
-  let timeoutUs: number | undefined;
   let binaryDataOutput = false;
-  for (const key of Object.keys(params)) {
-    const v = params[key];
-    switch (key) {
-      case 'sequence_id':
-        sequenceId = readSequenceId(v, exact);
-        break;
-      case 'sequence_start':
-        start = readBool(v, key);
-        break;
-      case 'sequence_end':
-        end = readBool(v, key);
-        break;
-      case 'priority':
-        priority = readUint(v, key, exact);
-        break;
-      case 'timeout':
-        timeoutUs = readUint(v, key, exact);
-        break;
-      case 'binary_data_output':
-        binaryDataOutput = readBool(v, key);
-        break;
-      default:
-        if (key.startsWith('triton_')) {
-          throw invalidArgument(
-            "parameter keys starting with 'triton_' are reserved for Triton usage and should not be specified.",
-          );
-        }
-        setOwn(parameters, key, readPassThrough(v, key));
-    }
-  }
-  const sequence = sequenceId !== undefined || start || end ? { id: sequenceId ?? '', start, end } : undefined;
-  return { parameters, sequence, priority, timeoutUs, binaryDataOutput };
+  const split = splitRequestParameters(Object.entries(params), {
+    sequenceId: (v) => readSequenceId(v, exact),
+    bool: readBool,
+    priority: (v) => readUint(v, 'priority', exact),
+    timeout: (v) => readUint(v, 'timeout', exact),
+    passThrough: readPassThrough,
+    own: (key, v) => {
+      if (key !== 'binary_data_output') return false;
+      binaryDataOutput = readBool(v, key);
+      return true;
+    },
+    reservedKey: () => invalidArgument("parameter keys starting with 'triton_' are reserved for Triton usage and should not be specified."),
+  });
+  return { ...split, binaryDataOutput };
 }
 
 function readSequenceId(value: unknown, exact: boolean): string {
